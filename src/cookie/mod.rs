@@ -1,0 +1,39 @@
+//! The Express session cookie, byte for byte.
+//!
+//! Everything here is pure: no I/O, no async, no command-line parsing. It reproduces what Node's
+//! `cookie-signature`, `cookie` (0.7) and `express-session` do with the `express.sid` cookie, so a
+//! cookie minted here is accepted by an Express app and the other way round:
+//!
+//! * [`Keyring`] signs a session id and verifies a signed value against a list of secrets,
+//!   with keyed HMAC state computed once per secret;
+//! * [`parse_header`] and [`find_cookie`] read a `Cookie` request header with the `cookie`
+//!   package's rules;
+//! * [`SetCookie`] builds the `Set-Cookie` header value express-session sends;
+//! * [`new_sid`] makes a session id the way express-session does (24 random bytes, base64url).
+//!
+//! ```
+//! use sio_auth::cookie::{Keyring, Secret};
+//!
+//! let keyring = Keyring::new(vec![Secret::new("tobiiscool").unwrap()]).unwrap();
+//! let signed = keyring.sign("hello");
+//! assert_eq!(signed, "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI");
+//! let verdict = keyring.verify_header("express.sid=s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI", "express.sid");
+//! assert_eq!(verdict.unwrap().sid, "hello");
+//! ```
+
+mod encoding;
+mod header;
+mod set_cookie;
+mod sid;
+mod signing;
+
+pub use encoding::{decode_uri_component, encode_uri_component, latin1_to_string, try_decode};
+pub use header::{CookiePairs, find_cookie, is_token, parse_header};
+pub use set_cookie::{InvalidAttribute, SameSite, SetCookie, http_date};
+pub use sid::{RandomUnavailable, new_sid, random_token};
+pub use signing::{
+    EmptySecret, Keyring, NoSecrets, Rejection, Secret, Verified, Weakness, SIGNATURE_LEN,
+};
+
+/// The cookie name express-session uses in the classic example, and our default.
+pub const DEFAULT_COOKIE_NAME: &str = "express.sid";

@@ -1,0 +1,434 @@
+//! `cookie-signature` and express-session's `s:` convention, with a list of secrets.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq as _;
+
+use super::encoding::try_decode;
+use super::header::find_cookie;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Length of a signature: 32 bytes of HMAC-SHA256 in standard base64 without `=` padding.
+pub const SIGNATURE_LEN: usize = 43;
+
+const fn is_standard_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
+}
+
+/// Secrets from tutorials and examples, found in real deployments far too often.
+const WELL_KNOWN: &[&str] = &[
+    "secret",
+    "keyboard cat",
+    "tobiiscool",
+    "changeme",
+    "change me",
+    "change-me",
+    "my secret",
+    "mysecret",
+    "my-secret",
+    "your secret",
+    "your_secret",
+    "yoursecret",
+    "supersecret",
+    "super secret",
+    "session secret",
+    "sessionsecret",
+    "shhhh, very secret",
+    "secret key",
+    "secretkey",
+    "s3cr3t",
+    "password",
+    "test",
+    "foo",
+];
+
+/// Secrets shorter than this many bytes get a warning.
+const MIN_STRONG_LEN: usize = 32;
+
+/// A secret that signs or verifies cookies. Its `Debug` output never shows the value.
+///
+/// ```
+/// use sio_auth::cookie::Secret;
+/// let secret = Secret::new("hunter2").unwrap();
+/// assert_eq!(format!("{secret:?}"), "Secret(redacted)");
+/// assert!(Secret::new("").is_err());
+/// ```
+#[derive(Clone)]
+pub struct Secret(Box<str>);
+
+/// The error for an empty secret, which cookie-signature refuses too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a secret must not be empty")]
+pub struct EmptySecret;
+
+/// Why a secret deserves a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    /// A secret copied from a tutorial, such as `keyboard cat`.
+    WellKnown,
+    /// Fewer than 32 bytes.
+    Short {
+        /// The secret's length in bytes.
+        bytes: usize,
+    },
+}
+
+impl fmt::Display for Weakness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::WellKnown => f.write_str("is a well-known example secret"),
+            Self::Short { bytes } => {
+                write!(f, "is only {bytes} bytes long ({MIN_STRONG_LEN} or more recommended)")
+            }
+        }
+    }
+}
+
+impl Secret {
+    /// Wraps a secret; any non-empty text is allowed (its UTF-8 bytes are the HMAC key).
+    ///
+    /// # Errors
+    /// [`EmptySecret`] for the empty string.
+    pub fn new(secret: impl Into<String>) -> Result<Self, EmptySecret> {
+        let secret = secret.into();
+        if secret.is_empty() {
+            return Err(EmptySecret);
+        }
+        Ok(Self(secret.into_boxed_str()))
+    }
+
+    /// The secret itself, for the rare caller that must write it somewhere.
+    ///
+    /// ```
+    /// # use sio_auth::cookie::Secret;
+    /// assert_eq!(Secret::new("abc").unwrap().expose(), "abc");
+    /// ```
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Why this secret is weak, if it is.
+    ///
+    /// ```
+    /// use sio_auth::cookie::{Secret, Weakness};
+    /// assert_eq!(Secret::new("Keyboard Cat").unwrap().weakness(), Some(Weakness::WellKnown));
+    /// assert_eq!(Secret::new("short").unwrap().weakness(), Some(Weakness::Short { bytes: 5 }));
+    /// assert_eq!(Secret::new("x".repeat(32)).unwrap().weakness(), None);
+    /// ```
+    pub fn weakness(&self) -> Option<Weakness> {
+        let folded = self.0.trim().to_lowercase();
+        if WELL_KNOWN.contains(&folded.as_str()) {
+            Some(Weakness::WellKnown)
+        } else if self.0.len() < MIN_STRONG_LEN {
+            Some(Weakness::Short { bytes: self.0.len() })
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
+/// The error for a keyring without secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("at least one secret is needed")]
+pub struct NoSecrets;
+
+/// A verified cookie: the session id it carries and which secret signed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified<'a> {
+    /// The session id.
+    pub sid: Cow<'a, str>,
+    /// Index in the keyring of the secret whose signature matched (0 = the signing secret).
+    pub secret_index: usize,
+}
+
+impl Verified<'_> {
+    /// Detaches the verdict from the input it borrows from.
+    pub fn into_owned(self) -> Verified<'static> {
+        Verified { sid: Cow::Owned(self.sid.into_owned()), secret_index: self.secret_index }
+    }
+}
+
+/// Why a cookie was not accepted. express-session treats all of them alike (no session);
+/// the kinds exist so that people can tell what went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The `Cookie` header has no cookie with the expected name.
+    #[error("no cookie of that name")]
+    NoCookie,
+    /// The value does not start with `s:`, so it was never signed.
+    #[error("not signed (no \"s:\" prefix)")]
+    NotSigned,
+    /// After `s:` there is no `.` separating a session id from a signature.
+    #[error("malformed: no '.' before the signature")]
+    NoSeparator,
+    /// The session id before the signature is empty.
+    #[error("malformed: empty session id")]
+    EmptySid,
+    /// The signature is not 43 characters of standard base64 (base64url and `=` padding are
+    /// refused by Node too).
+    #[error("malformed: the signature is not 43 characters of standard base64")]
+    MalformedSignature,
+    /// Well formed, but no secret of the keyring produced this signature.
+    #[error("bad signature")]
+    BadSignature,
+}
+
+/// Signs and verifies session cookies with a list of secrets: the first one signs, every one
+/// is tried in order when verifying, so secrets can be rotated.
+///
+/// The keyed HMAC state of each secret is computed once, here, not once per cookie.
+#[derive(Clone)]
+pub struct Keyring {
+    keys: Vec<HmacSha256>,
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring").field("secrets", &self.keys.len()).finish_non_exhaustive()
+    }
+}
+
+impl Keyring {
+    /// Builds a keyring; the first secret signs.
+    ///
+    /// # Errors
+    /// [`NoSecrets`] when the list is empty.
+    pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Result<Self, NoSecrets> {
+        let keys: Vec<_> = secrets
+            .into_iter()
+            .map(|s| {
+                // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
+                HmacSha256::new_from_slice(s.expose().as_bytes())
+                    .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
+            })
+            .collect();
+        if keys.is_empty() {
+            return Err(NoSecrets);
+        }
+        Ok(Self { keys })
+    }
+
+    /// How many secrets the keyring holds.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Always false: a keyring holds at least one secret.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn mac(&self, index: usize, sid: &str) -> HmacSha256 {
+        let mut mac = self.keys[index].clone();
+        mac.update(sid.as_bytes());
+        mac
+    }
+
+    /// cookie-signature's `sign(sid, secret)` with the first secret: `sid.<signature>`.
+    ///
+    /// ```
+    /// use sio_auth::cookie::{Keyring, Secret};
+    /// let keyring = Keyring::new([Secret::new("tobiiscool").unwrap()]).unwrap();
+    /// assert_eq!(keyring.sign_bare("hello"), "hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI");
+    /// ```
+    pub fn sign_bare(&self, sid: &str) -> String {
+        let tag = self.mac(0, sid).finalize().into_bytes();
+        let mut out = String::with_capacity(sid.len() + 1 + SIGNATURE_LEN);
+        out.push_str(sid);
+        out.push('.');
+        STANDARD_NO_PAD.encode_string(tag, &mut out);
+        out
+    }
+
+    /// The cookie value express-session stores before percent-encoding: `s:sid.<signature>`.
+    ///
+    /// ```
+    /// use sio_auth::cookie::{Keyring, Secret};
+    /// let keyring = Keyring::new([Secret::new("tobiiscool").unwrap()]).unwrap();
+    /// assert_eq!(keyring.sign("hello"), "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI");
+    /// ```
+    pub fn sign(&self, sid: &str) -> String {
+        let mut out = String::with_capacity(2 + sid.len() + 1 + SIGNATURE_LEN);
+        out.push_str("s:");
+        out.push_str(&self.sign_bare(sid));
+        out
+    }
+
+    /// cookie-signature's `unsign` over the keyring: `sid.<signature>` → the sid. Splits at the
+    /// last `.`, so session ids may contain dots; compares in constant time.
+    ///
+    /// ```
+    /// use sio_auth::cookie::{Keyring, Rejection, Secret};
+    /// let keyring = Keyring::new([Secret::new("new").unwrap(), Secret::new("old").unwrap()]).unwrap();
+    /// let old = Keyring::new([Secret::new("old").unwrap()]).unwrap();
+    /// let verdict = keyring.unsign_bare(&old.sign_bare("a.b")).unwrap();
+    /// assert_eq!((verdict.sid.as_ref(), verdict.secret_index), ("a.b", 1));
+    /// assert_eq!(keyring.unsign_bare("a.b"), Err(Rejection::MalformedSignature));
+    /// ```
+    ///
+    /// # Errors
+    /// The [`Rejection`] saying why the value is not a valid signature.
+    pub fn unsign_bare<'a>(&self, signed: &'a str) -> Result<Verified<'a>, Rejection> {
+        let (sid, signature) = signed.rsplit_once('.').ok_or(Rejection::NoSeparator)?;
+        let signature = signature.as_bytes();
+        if signature.len() != SIGNATURE_LEN || !signature.iter().all(|&b| is_standard_base64(b)) {
+            return Err(Rejection::MalformedSignature);
+        }
+        for index in 0..self.keys.len() {
+            let tag = self.mac(index, sid).finalize().into_bytes();
+            let mut expected = [0u8; SIGNATURE_LEN + 1];
+            let written = STANDARD_NO_PAD.encode_slice(tag, &mut expected);
+            // Node compares the signature text, so a non-canonical last character (same bytes
+            // once decoded) must fail too: compare the text, in constant time.
+            if written == Ok(SIGNATURE_LEN) && bool::from(expected[..SIGNATURE_LEN].ct_eq(signature)) {
+                // express-session treats an empty sid as no session at all.
+                if sid.is_empty() {
+                    return Err(Rejection::EmptySid);
+                }
+                return Ok(Verified { sid: Cow::Borrowed(sid), secret_index: index });
+            }
+        }
+        if sid.is_empty() { Err(Rejection::EmptySid) } else { Err(Rejection::BadSignature) }
+    }
+
+    /// express-session's check of a decoded cookie value: requires the `s:` prefix, then
+    /// [`unsign_bare`](Self::unsign_bare).
+    ///
+    /// ```
+    /// use sio_auth::cookie::{Keyring, Rejection, Secret};
+    /// let keyring = Keyring::new([Secret::new("k").unwrap()]).unwrap();
+    /// assert!(keyring.unsign(&keyring.sign("abc")).is_ok());
+    /// assert_eq!(keyring.unsign("abc"), Err(Rejection::NotSigned));
+    /// ```
+    ///
+    /// # Errors
+    /// The [`Rejection`] saying why the value is not accepted.
+    pub fn unsign<'a>(&self, value: &'a str) -> Result<Verified<'a>, Rejection> {
+        let signed = value.strip_prefix("s:").ok_or(Rejection::NotSigned)?;
+        self.unsign_bare(signed)
+    }
+
+    /// Verifies a cookie value as it appears in a `Cookie` header: percent-decoded when that
+    /// succeeds (raw otherwise), then [`unsign`](Self::unsign).
+    ///
+    /// ```
+    /// use sio_auth::cookie::{Keyring, Secret};
+    /// let keyring = Keyring::new([Secret::new("tobiiscool").unwrap()]).unwrap();
+    /// let encoded = "s%3ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI";
+    /// assert_eq!(keyring.verify_value(encoded).unwrap().sid, "hello");
+    /// ```
+    ///
+    /// # Errors
+    /// The [`Rejection`] saying why the value is not accepted.
+    pub fn verify_value<'a>(&self, value: &'a str) -> Result<Verified<'a>, Rejection> {
+        match try_decode(value) {
+            Cow::Borrowed(value) => self.unsign(value),
+            Cow::Owned(value) => self.unsign(&value).map(Verified::into_owned),
+        }
+    }
+
+    /// Finds the cookie `name` in a `Cookie` header and verifies it, as express-session's
+    /// `getcookie` does.
+    ///
+    /// ```
+    /// use sio_auth::cookie::{Keyring, Rejection, Secret};
+    /// let keyring = Keyring::new([Secret::new("k").unwrap()]).unwrap();
+    /// assert_eq!(keyring.verify_header("other=1", "express.sid"), Err(Rejection::NoCookie));
+    /// ```
+    ///
+    /// # Errors
+    /// The [`Rejection`] saying why the header carries no valid session cookie.
+    pub fn verify_header<'a>(&self, header: &'a str, name: &str) -> Result<Verified<'a>, Rejection> {
+        match find_cookie(header, name).ok_or(Rejection::NoCookie)? {
+            Cow::Borrowed(value) => self.unsign(value),
+            Cow::Owned(value) => self.unsign(&value).map(Verified::into_owned),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keyring(secrets: &[&str]) -> Keyring {
+        Keyring::new(secrets.iter().map(|s| Secret::new(*s).unwrap())).unwrap()
+    }
+
+    const HELLO: &str = "hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI";
+
+    #[test]
+    fn known_answer() {
+        assert_eq!(keyring(&["tobiiscool"]).sign_bare("hello"), HELLO);
+    }
+
+    #[test]
+    fn node_rejects_these_so_do_we() {
+        let k = keyring(&["tobiiscool"]);
+        let cases: &[(&str, Rejection)] = &[
+            ("s:hello.DGDUkGlIkCzPz-C0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::MalformedSignature),
+            ("s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI=", Rejection::MalformedSignature),
+            ("s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI%3D", Rejection::MalformedSignature),
+            ("s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5Q", Rejection::MalformedSignature),
+            ("s:hello.", Rejection::MalformedSignature),
+            ("s:hello", Rejection::NoSeparator),
+            ("xs:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::NotSigned),
+            ("s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QIx", Rejection::MalformedSignature),
+            ("s:hello.dgdukglikczpz+c0b064fnghdejox7ch8tobgslz5qi", Rejection::BadSignature),
+            ("s%253Ahello.DGDUkGlIkCzPz%252BC0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::NotSigned),
+            ("S:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::NotSigned),
+            ("s:hellO.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::BadSignature),
+            ("hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::NotSigned),
+        ];
+        for (value, why) in cases {
+            assert_eq!(k.verify_value(value), Err(*why), "{value}");
+        }
+        assert_eq!(keyring(&["other"]).verify_value(&format!("s:{HELLO}")), Err(Rejection::BadSignature));
+        let empty = keyring(&["k"]).sign("");
+        assert_eq!(keyring(&["k"]).unsign(&empty), Err(Rejection::EmptySid));
+    }
+
+    #[test]
+    fn node_accepts_these_so_do_we() {
+        let k = keyring(&["tobiiscool"]);
+        for value in [
+            format!("s:{HELLO}"),
+            "s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI".to_owned(),
+            "s%3ahello.DGDUkGlIkCzPz%2bC0B064FNgHdEjox7ch8tOBGslZ5QI".to_owned(),
+        ] {
+            assert_eq!(k.verify_value(&value).unwrap().sid, "hello", "{value}");
+        }
+        let dotted = k.sign("a.b.c");
+        assert_eq!(k.unsign(&dotted).unwrap().sid, "a.b.c");
+        let unicode = keyring(&["ключ 🔑"]);
+        assert_eq!(unicode.unsign(&unicode.sign("sid-é😀")).unwrap().sid, "sid-é😀");
+        let long = keyring(&[&"k".repeat(200)]);
+        assert_eq!(long.unsign(&long.sign("x")).unwrap().sid, "x");
+    }
+
+    #[test]
+    fn rotation_reports_the_matching_secret() {
+        let k = keyring(&["new", "older", "oldest"]);
+        let signed = keyring(&["oldest"]).sign("sid");
+        assert_eq!(k.unsign(&signed).unwrap().secret_index, 2);
+        assert_eq!(k.unsign(&k.sign("sid")).unwrap().secret_index, 0);
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let k = keyring(&["hunter2-is-my-password"]);
+        let shown = format!("{k:?} {:?}", Secret::new("hunter2-is-my-password").unwrap());
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}
