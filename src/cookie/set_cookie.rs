@@ -207,7 +207,7 @@ impl fmt::Display for SetCookie {
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use sio_auth::cookie::http_date;
-/// assert_eq!(http_date(UNIX_EPOCH + Duration::from_secs(1_795_632_469)), "Fri, 26 Nov 2026 16:47:49 GMT");
+/// assert_eq!(http_date(UNIX_EPOCH + Duration::from_secs(1_795_632_469)), "Wed, 25 Nov 2026 18:47:49 GMT");
 /// ```
 pub fn http_date(at: SystemTime) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];

@@ -273,7 +273,8 @@ impl Keyring {
     /// use sio_auth::cookie::{Keyring, Rejection, Secret};
     /// let keyring = Keyring::new([Secret::new("new").unwrap(), Secret::new("old").unwrap()]).unwrap();
     /// let old = Keyring::new([Secret::new("old").unwrap()]).unwrap();
-    /// let verdict = keyring.unsign_bare(&old.sign_bare("a.b")).unwrap();
+    /// let signed = old.sign_bare("a.b");
+    /// let verdict = keyring.unsign_bare(&signed).unwrap();
     /// assert_eq!((verdict.sid.as_ref(), verdict.secret_index), ("a.b", 1));
     /// assert_eq!(keyring.unsign_bare("a.b"), Err(Rejection::MalformedSignature));
     /// ```

@@ -1,0 +1,158 @@
+//! Resolving the secret options (`--secret`, `--secret-file`, `SIO_AUTH_SECRET`, the default
+//! secret file) into a keyring, with warnings for weak secrets.
+
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow, bail};
+use sio_auth::cookie::{Keyring, Secret, random_token};
+
+use crate::cli::SecretArgs;
+
+/// The environment variable holding one secret.
+pub(crate) const SECRET_ENV: &str = "SIO_AUTH_SECRET";
+
+/// Where a secret came from, for messages that must not show the secret itself.
+#[derive(Debug, Clone)]
+enum Origin {
+    Flag(usize),
+    Env,
+    File(PathBuf, usize),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Flag(n) => write!(f, "--secret #{n}"),
+            Self::Env => write!(f, "{SECRET_ENV}"),
+            Self::File(path, line) => write!(f, "{} line {line}", path.display()),
+        }
+    }
+}
+
+/// Builds the keyring the options ask for, printing warnings about weak secrets on stderr.
+pub(crate) fn keyring(args: &SecretArgs) -> anyhow::Result<Keyring> {
+    let mut secrets: Vec<(Origin, Secret)> = Vec::new();
+    for (i, s) in args.secrets.iter().enumerate() {
+        let secret = Secret::new(s.as_str()).map_err(|e| anyhow!("--secret #{}: {e}", i + 1))?;
+        secrets.push((Origin::Flag(i + 1), secret));
+    }
+    if let Some(path) = &args.secret_file {
+        secrets.extend(read_secret_file(path)?);
+    }
+    if secrets.is_empty() {
+        match std::env::var(SECRET_ENV) {
+            Ok(value) => {
+                let secret = Secret::new(value).map_err(|e| anyhow!("{SECRET_ENV}: {e}"))?;
+                secrets.push((Origin::Env, secret));
+            }
+            Err(std::env::VarError::NotUnicode(_)) => bail!("{SECRET_ENV} is not valid UTF-8"),
+            Err(std::env::VarError::NotPresent) => {
+                let path = default_secret_path()?;
+                ensure_default_secret(&path)?;
+                secrets.extend(read_secret_file(&path)?);
+            }
+        }
+    }
+    for (origin, secret) in &secrets {
+        if let Some(weakness) = secret.weakness() {
+            eprintln!("sio-auth: warning: the secret from {origin} {weakness}");
+        }
+    }
+    Ok(Keyring::new(secrets.into_iter().map(|(_, s)| s))?)
+}
+
+/// Reads one secret per line; the line break (`\n` or `\r\n`) is not part of the secret and
+/// blank lines are skipped.
+fn read_secret_file(path: &Path) -> anyhow::Result<Vec<(Origin, Secret)>> {
+    let shown = path.display();
+    let meta = fs::metadata(path).with_context(|| format!("cannot read secret file {shown}"))?;
+    if meta.is_dir() {
+        bail!("secret file {shown} is a directory");
+    }
+    let bytes = fs::read(path).with_context(|| format!("cannot read secret file {shown}"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow!("secret file {shown} is not UTF-8 text"))?;
+    let secrets: Vec<_> = text
+        .split('\n')
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            Secret::new(line).ok().map(|s| (Origin::File(path.to_owned(), i + 1), s))
+        })
+        .collect();
+    if secrets.is_empty() {
+        bail!("secret file {shown} holds no secret (one per line expected)");
+    }
+    warn_if_readable_by_others(path, &meta);
+    Ok(secrets)
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path, meta: &fs::Metadata) {
+    use std::os::unix::fs::PermissionsExt as _;
+    if meta.permissions().mode() & 0o077 != 0 {
+        eprintln!(
+            "sio-auth: warning: secret file {} can be read by other users (chmod 600 it)",
+            path.display()
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_: &Path, _: &fs::Metadata) {}
+
+/// `$XDG_DATA_HOME/sio-auth/secret`, or `~/.local/share/sio-auth/secret`.
+fn default_secret_path() -> anyhow::Result<PathBuf> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .ok_or_else(|| {
+            anyhow!("no secret given and no home directory for a default one: use --secret-file")
+        })?;
+    Ok(data.join("sio-auth").join("secret"))
+}
+
+/// Creates the default secret file unless it exists: 32 random bytes as base64url, mode 0600.
+/// Written aside and linked into place, so a concurrent first run never reads a partial file.
+fn ensure_default_secret(path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    create_private_dir(dir)
+        .with_context(|| format!("cannot create directory {} for the secret", dir.display()))?;
+    let token = random_token(32)?;
+    let staging = dir.join(format!(".secret.{}", std::process::id()));
+    let result = write_private(&staging, format!("{token}\n").as_bytes())
+        .and_then(|()| fs::hard_link(&staging, path));
+    let _ = fs::remove_file(&staging);
+    match result {
+        Ok(()) => {
+            eprintln!("sio-auth: created a new secret in {}", path.display());
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot create secret file {}", path.display())),
+    }
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}

@@ -1,0 +1,98 @@
+//! `sio-auth sign`: mint signed session cookies.
+
+use std::io::{self, Write as _};
+use std::time::SystemTime;
+
+use anyhow::{Context as _, bail};
+use sio_auth::cookie::{Keyring, SameSite, SetCookie, new_sid};
+
+use crate::cli::{CookieAttributes, SameSiteArg, SignArgs, SignFormat};
+use crate::exit::Exit;
+use crate::secrets;
+
+pub(crate) fn run(args: &SignArgs) -> anyhow::Result<Exit> {
+    if let Some(sid) = &args.sid {
+        check_sid(sid)?;
+    }
+    let keyring = secrets::keyring(&args.secrets)?;
+    // Validate attributes once, before printing anything.
+    build(&keyring, "probe", &args.cookie.cookie_name, &args.attributes)?;
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let count = args.count.unwrap_or(1);
+    for _ in 0..count {
+        let sid = match &args.sid {
+            Some(sid) => sid.clone(),
+            None => new_sid()?,
+        };
+        let header = build(&keyring, &sid, &args.cookie.cookie_name, &args.attributes)?;
+        write_one(&mut out, args.format, &keyring, &sid, &header)?;
+    }
+    out.flush().context("cannot write to stdout")?;
+    Ok(Exit::Success)
+}
+
+/// Session ids are free text for cookie-signature, but control characters and `;` would break
+/// the `raw` output and any Cookie header it is pasted into.
+fn check_sid(sid: &str) -> anyhow::Result<()> {
+    if sid.is_empty() {
+        bail!("the session id is empty (express-session treats that as no session)");
+    }
+    if let Some(c) = sid.chars().find(|&c| c.is_control() || c == ';') {
+        bail!("the session id contains {c:?}; control characters and ';' are not allowed");
+    }
+    Ok(())
+}
+
+fn build(
+    keyring: &Keyring,
+    sid: &str,
+    name: &str,
+    attrs: &CookieAttributes,
+) -> anyhow::Result<SetCookie> {
+    let mut header = SetCookie::new(name, &keyring.sign(sid))?
+        .path(&attrs.path)?
+        .http_only(!attrs.no_http_only)
+        .secure(attrs.secure);
+    if let Some(domain) = &attrs.domain {
+        header = header.domain(domain)?;
+    }
+    if let Some(max_age) = attrs.max_age {
+        header = header.max_age(max_age, SystemTime::now());
+    }
+    if let Some(same_site) = attrs.same_site {
+        header = header.same_site(match same_site {
+            SameSiteArg::Strict => SameSite::Strict,
+            SameSiteArg::Lax => SameSite::Lax,
+            SameSiteArg::None => SameSite::None,
+        });
+    }
+    Ok(header)
+}
+
+fn write_one(
+    out: &mut impl io::Write,
+    format: SignFormat,
+    keyring: &Keyring,
+    sid: &str,
+    header: &SetCookie,
+) -> anyhow::Result<()> {
+    match format {
+        SignFormat::Pair => writeln!(out, "{}", header.pair()),
+        SignFormat::Value => writeln!(out, "{}", header.value()),
+        SignFormat::Raw => writeln!(out, "{}", keyring.sign(sid)),
+        SignFormat::SetCookie => writeln!(out, "{header}"),
+        SignFormat::Json => {
+            let object = serde_json::json!({
+                "sid": sid,
+                "pair": header.pair(),
+                "value": header.value(),
+                "raw": keyring.sign(sid),
+                "set_cookie": header.to_string(),
+            });
+            writeln!(out, "{object}")
+        }
+    }
+    .context("cannot write to stdout")
+}

@@ -1,0 +1,258 @@
+//! `sio-auth verify`: check cookies given as arguments or streamed on stdin, with
+//! express-session's verdicts.
+
+use std::borrow::Cow;
+use std::io::{self, Write as _};
+
+use anyhow::Context as _;
+use sio_auth::cookie::{Keyring, Rejection, Verified, find_cookie, try_decode};
+
+use crate::cli::VerifyArgs;
+use crate::exit::Exit;
+use crate::secrets;
+
+/// Longer input lines are answered as invalid without being held in memory; real Cookie
+/// headers stay far below this (Node refuses headers over 16 KiB by default).
+const MAX_LINE: usize = 64 * 1024;
+
+/// Why an input is invalid: a cookie verdict, or an input we could not even read as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    Cookie(Rejection),
+    Empty,
+    NotUtf8,
+    TooLong,
+}
+
+impl Reason {
+    fn describe(self, cookie_name: &str) -> Cow<'static, str> {
+        match self {
+            Self::Cookie(Rejection::NoCookie) => format!("no cookie named {cookie_name}").into(),
+            Self::Cookie(rejection) => rejection.to_string().into(),
+            Self::Empty => "empty input".into(),
+            Self::NotUtf8 => "input is not valid UTF-8".into(),
+            Self::TooLong => format!("input longer than {MAX_LINE} bytes").into(),
+        }
+    }
+}
+
+pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
+    let keyring = secrets::keyring(&args.secrets)?;
+    let mut answers = Answers {
+        keyring: &keyring,
+        name: &args.cookie.cookie_name,
+        json: args.json,
+        out: io::BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
+        err: io::BufWriter::new(io::stderr().lock()),
+        invalid: 0,
+    };
+    let from_stdin = args.cookies.is_empty() || args.cookies.iter().any(|c| c == "-");
+    let mut index = 0;
+    for cookie in &args.cookies {
+        index += 1;
+        if cookie != "-" {
+            answers.answer(index, "argument", Ok(cookie))?;
+        }
+    }
+    if from_stdin {
+        answers.stream_stdin()?;
+    }
+    answers.flush()?;
+    Ok(if answers.invalid == 0 { Exit::Success } else { Exit::Negative })
+}
+
+struct Answers<'a, O: io::Write, E: io::Write> {
+    keyring: &'a Keyring,
+    name: &'a str,
+    json: bool,
+    out: O,
+    err: E,
+    invalid: u64,
+}
+
+impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
+    /// Answers each line of stdin, as it comes.
+    fn stream_stdin(&mut self) -> anyhow::Result<()> {
+        let mut index = 0;
+        let mut input = io::BufReader::with_capacity(64 * 1024, io::stdin().lock());
+        let mut line = Vec::with_capacity(256);
+        loop {
+            // Answers are buffered for speed, but never held back while we wait for input.
+            if input.buffer().is_empty() {
+                self.flush()?;
+            }
+            line.clear();
+            let (read, too_long) = read_line(&mut input, &mut line).context("cannot read stdin")?;
+            if read == 0 {
+                return Ok(());
+            }
+            index += 1;
+            let text = if too_long {
+                Err(Reason::TooLong)
+            } else {
+                let trimmed = line.strip_suffix(b"\n").unwrap_or(&line);
+                let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
+                std::str::from_utf8(trimmed).map_err(|_| Reason::NotUtf8)
+            };
+            self.answer(index, "line", text)?;
+        }
+    }
+
+    fn answer(&mut self, index: u64, what: &str, input: Result<&str, Reason>) -> anyhow::Result<()> {
+        let verdict = input.and_then(|text| verify(self.keyring, self.name, text));
+        let written = match (&verdict, self.json) {
+            (Ok(verified), false) => write_sid(&mut self.out, &verified.sid),
+            (Ok(verified), true) => writeln!(
+                self.out,
+                r#"{{"valid":true,"sid":{},"secret_index":{},"reason":null}}"#,
+                serde_json::Value::from(verified.sid.as_ref()),
+                verified.secret_index
+            ),
+            (Err(reason), false) => {
+                writeln!(self.err, "sio-auth: {what} {index}: invalid: {}", reason.describe(self.name))
+                    .context("cannot write to stderr")?;
+                Ok(())
+            }
+            (Err(reason), true) => writeln!(
+                self.out,
+                r#"{{"valid":false,"sid":null,"secret_index":null,"reason":{}}}"#,
+                serde_json::Value::from(reason.describe(self.name).as_ref())
+            ),
+        };
+        written.context("cannot write to stdout")?;
+        if verdict.is_err() {
+            self.invalid += 1;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> anyhow::Result<()> {
+        self.out.flush().context("cannot write to stdout")?;
+        self.err.flush().context("cannot write to stderr")
+    }
+}
+
+/// Reads up to and including the next `\n`, keeping at most [`MAX_LINE`] bytes of it.
+/// Returns the bytes consumed and whether the line was cut.
+fn read_line(input: &mut impl io::BufRead, line: &mut Vec<u8>) -> io::Result<(usize, bool)> {
+    let mut consumed = 0;
+    let mut too_long = false;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok((consumed, too_long));
+        }
+        let (take, done) = match memchr_newline(chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if !too_long {
+            if line.len() + take > MAX_LINE + 2 {
+                too_long = true;
+                line.clear();
+            } else {
+                line.extend_from_slice(&chunk[..take]);
+            }
+        }
+        input.consume(take);
+        consumed += take;
+        if done {
+            return Ok((consumed, too_long));
+        }
+    }
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+/// Prints a sid on its own line; control characters are escaped so that one answer stays one
+/// line (`--json` prints any sid exactly).
+fn write_sid(out: &mut impl io::Write, sid: &str) -> io::Result<()> {
+    if sid.chars().any(char::is_control) {
+        let escaped: String = sid
+            .chars()
+            .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+            .collect();
+        writeln!(out, "{escaped}")
+    } else {
+        out.write_all(sid.as_bytes())?;
+        out.write_all(b"\n")
+    }
+}
+
+/// The verdict for one input, which may be a whole Cookie header (with or without the
+/// `Cookie:` header name), a `name=value` pair, a percent-encoded value or a raw `s:` value.
+fn verify<'a>(keyring: &Keyring, name: &str, input: &'a str) -> Result<Verified<'a>, Reason> {
+    let input = input.trim_matches(|c| c == ' ' || c == '\t');
+    if input.is_empty() {
+        return Err(Reason::Empty);
+    }
+    let input = strip_header_name(input);
+    let looks_like_value = input.starts_with("s:")
+        || input.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("s%3a"))
+        || !input.contains('=');
+    let value = if looks_like_value {
+        try_decode(input)
+    } else {
+        find_cookie(input, name).ok_or(Reason::Cookie(Rejection::NoCookie))?
+    };
+    match value {
+        Cow::Borrowed(value) => keyring.unsign(value),
+        Cow::Owned(value) => keyring.unsign(&value).map(Verified::into_owned),
+    }
+    .map_err(Reason::Cookie)
+}
+
+fn strip_header_name(input: &str) -> &str {
+    match input.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("cookie:") => {
+            input[7..].trim_start_matches([' ', '\t'])
+        }
+        _ => input,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sio_auth::cookie::Secret;
+
+    #[test]
+    fn every_input_form() {
+        let keyring = Keyring::new([Secret::new("tobiiscool").unwrap()]).unwrap();
+        let raw = "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI";
+        let encoded = "s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI";
+        for input in [
+            raw.to_owned(),
+            encoded.to_owned(),
+            format!("express.sid={encoded}"),
+            format!("a=1; express.sid={encoded}; b=2"),
+            format!("Cookie: a=1; express.sid={encoded}"),
+            format!("  {raw}  "),
+        ] {
+            assert_eq!(verify(&keyring, "express.sid", &input).unwrap().sid, "hello", "{input}");
+        }
+        assert_eq!(
+            verify(&keyring, "express.sid", &format!("other={encoded}")),
+            Err(Reason::Cookie(Rejection::NoCookie))
+        );
+        assert_eq!(verify(&keyring, "express.sid", "hello"), Err(Reason::Cookie(Rejection::NotSigned)));
+        assert_eq!(verify(&keyring, "express.sid", " "), Err(Reason::Empty));
+    }
+
+    #[test]
+    fn long_lines_are_cut_not_buffered() {
+        let mut input = io::Cursor::new([vec![b'x'; MAX_LINE * 3], b"\nok\n".to_vec()].concat());
+        let mut line = Vec::new();
+        assert_eq!(read_line(&mut input, &mut line).unwrap(), (MAX_LINE * 3 + 1, true));
+        assert!(line.len() <= MAX_LINE + 2);
+        line.clear();
+        assert_eq!(read_line(&mut input, &mut line).unwrap(), (3, false));
+        assert_eq!(line, b"ok\n");
+    }
+}
