@@ -1,0 +1,127 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[sio-auth] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'sio-auth'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'sio-auth'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
+            cand sign 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
+            cand verify 'Check signed session cookies; prints the session id of each valid one'
+            cand connect 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sio-auth;serve'= {
+            cand --listen 'Address to listen on; port 0 picks a free port. The bound address is printed as `listening on http://ADDR`'
+            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
+            cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
+            cand --cookie-name 'Name of the session cookie'
+            cand --interval 'Time between ticks; a bare number is milliseconds (e.g. 1000, 250ms, 2s)'
+            cand --event 'Name of the tick event'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sio-auth;sign'= {
+            cand --format 'What to print'
+            cand --count 'Mint this many cookies, one per line, each for a new random sid'
+            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
+            cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
+            cand --cookie-name 'Name of the session cookie'
+            cand --max-age 'Lifetime of the cookie (e.g. 3600, 90m, 7d); adds Max-Age and Expires'
+            cand --domain 'Domain attribute'
+            cand --path 'Path attribute'
+            cand --same-site 'SameSite attribute'
+            cand --secure 'Add the Secure attribute'
+            cand --no-http-only 'Leave out the HttpOnly attribute'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sio-auth;verify'= {
+            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
+            cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
+            cand --cookie-name 'Name of the session cookie'
+            cand --json 'Print one JSON object per input on stdout: valid, sid, secret_index, reason'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sio-auth;connect'= {
+            cand --cookie 'Session cookie: a name=value pair, a whole Cookie header, or a bare value (named by --cookie-name)'
+            cand --cookie-file 'Read the cookie from a file (keeps it out of the process list)'
+            cand --cookie-name 'Name of the session cookie'
+            cand --namespace 'Namespace to connect to'
+            cand --event 'Event to print; repeatable; `*` prints every event'
+            cand --count 'Exit after this many printed events'
+            cand --timeout 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms)'
+            cand --transport 'Transport to use'
+            cand --header 'Extra request header, `Name: value`; repeatable'
+            cand --login 'First GET the URL''s page and use the session cookie it sets, as a browser would'
+            cand --json 'Print one JSON object per event: event, args, received_at (epoch ms)'
+            cand --reconnect 'Reconnect with backoff when the server goes away (never after a refusal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sio-auth;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sio-auth;man'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sio-auth;help'= {
+            cand serve 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
+            cand sign 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
+            cand verify 'Check signed session cookies; prints the session id of each valid one'
+            cand connect 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sio-auth;help;serve'= {
+        }
+        &'sio-auth;help;sign'= {
+        }
+        &'sio-auth;help;verify'= {
+        }
+        &'sio-auth;help;connect'= {
+        }
+        &'sio-auth;help;completions'= {
+        }
+        &'sio-auth;help;man'= {
+        }
+        &'sio-auth;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

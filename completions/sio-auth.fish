@@ -1,0 +1,95 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_sio_auth_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_sio_auth_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_sio_auth_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_sio_auth_using_subcommand
+    set -l cmd (__fish_sio_auth_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "serve" -d 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l listen -d 'Address to listen on; port 0 picks a free port. The bound address is printed as `listening on http://ADDR`' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l cookie-name -d 'Name of the session cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l interval -d 'Time between ticks; a bare number is milliseconds (e.g. 1000, 250ms, 2s)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l event -d 'Name of the tick event' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l format -d 'What to print' -r -f -a "pair\t'`name=value`, ready for a Cookie header'
+value\t'The percent-encoded value alone'
+raw\t'The signed value before percent-encoding: `s:<sid>.<signature>`'
+set-cookie\t'The whole Set-Cookie header value, with attributes'
+json\t'One JSON object with all of the above and the sid'"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l count -d 'Mint this many cookies, one per line, each for a new random sid' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l cookie-name -d 'Name of the session cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l max-age -d 'Lifetime of the cookie (e.g. 3600, 90m, 7d); adds Max-Age and Expires' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l domain -d 'Domain attribute' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l path -d 'Path attribute' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l same-site -d 'SameSite attribute' -r -f -a "strict\t''
+lax\t''
+none\t''"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secure -d 'Add the Secure attribute'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l no-http-only -d 'Leave out the HttpOnly attribute'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l cookie-name -d 'Name of the session cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l json -d 'Print one JSON object per input on stdout: valid, sid, secret_index, reason'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie -d 'Session cookie: a name=value pair, a whole Cookie header, or a bare value (named by --cookie-name)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie-file -d 'Read the cookie from a file (keeps it out of the process list)' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie-name -d 'Name of the session cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l namespace -d 'Namespace to connect to' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l event -d 'Event to print; repeatable; `*` prints every event' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l count -d 'Exit after this many printed events' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l timeout -d 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l transport -d 'Transport to use' -r -f -a "websocket\t'WebSocket only'
+polling\t'HTTP long-polling only'
+auto\t'Polling first, then upgrade to WebSocket (the official client\'s default)'"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l header -d 'Extra request header, `Name: value`; repeatable' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l login -d 'First GET the URL\'s page and use the session cookie it sets, as a browser would'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l json -d 'Print one JSON object per event: event, args, received_at (epoch ms)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l reconnect -d 'Reconnect with backoff when the server goes away (never after a refusal)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s h -l help -d 'Print help'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "serve" -d 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
