@@ -58,18 +58,17 @@ pub fn decode_uri_component(s: &str) -> Option<Cow<'_, str>> {
     };
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(s.len());
+    let mut rest = &bytes[first..];
     out.extend_from_slice(&bytes[..first]);
-    let mut i = first;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hi = bytes.get(i + 1).copied().and_then(hex_value)?;
-            let lo = bytes.get(i + 2).copied().and_then(hex_value)?;
-            out.push(hi << 4 | lo);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    while let Some((&b'%', tail)) = rest.split_first() {
+        let hi = tail.first().copied().and_then(hex_value)?;
+        let lo = tail.get(1).copied().and_then(hex_value)?;
+        out.push(hi << 4 | lo);
+        rest = &tail[2..];
+        // Copy the literal run up to the next escape in one go.
+        let run = rest.iter().position(|&b| b == b'%').unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        rest = &rest[run..];
     }
     // Literal characters are whole UTF-8 sequences, so validating the whole buffer rejects
     // exactly what JavaScript rejects: truncated, stray, overlong or surrogate escapes.

@@ -23,6 +23,7 @@
 
 mod encoding;
 mod header;
+mod hmac_sha256;
 mod set_cookie;
 mod sid;
 mod signing;

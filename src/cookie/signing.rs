@@ -3,19 +3,39 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD_NO_PAD;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use subtle::ConstantTimeEq as _;
 
 use super::encoding::try_decode;
+use super::hmac_sha256::HmacKey;
 use super::header::find_cookie;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// Length of a signature: 32 bytes of HMAC-SHA256 in standard base64 without `=` padding.
 pub const SIGNATURE_LEN: usize = 43;
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 of a 32-byte tag without padding: 43 characters.
+fn encode_tag(tag: &[u8; 32]) -> [u8; SIGNATURE_LEN] {
+    let sextet = |n: u32, shift: u32| BASE64[(n >> shift & 63) as usize];
+    let mut out = [0u8; SIGNATURE_LEN];
+    for (chunk, dst) in tag.chunks_exact(3).zip(out.chunks_exact_mut(4)) {
+        let n = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
+        dst.copy_from_slice(&[sextet(n, 18), sextet(n, 12), sextet(n, 6), sextet(n, 0)]);
+    }
+    // 32 = 10 * 3 + 2: the last two bytes make three characters.
+    let n = u32::from(tag[30]) << 16 | u32::from(tag[31]) << 8;
+    out[40..].copy_from_slice(&[sextet(n, 18), sextet(n, 12), sextet(n, 6)]);
+    out
+}
+
+/// Equality of two signatures that takes the same time wherever they differ: every byte is
+/// looked at, and the optimizer cannot see through the accumulated difference.
+fn constant_time_eq(expected: &[u8; SIGNATURE_LEN], given: &[u8]) -> bool {
+    let Ok(given) = <&[u8; SIGNATURE_LEN]>::try_from(given) else {
+        return false;
+    };
+    let diff = expected.iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    std::hint::black_box(diff) == 0
+}
 
 const fn is_standard_base64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
@@ -191,7 +211,7 @@ pub enum Rejection {
 /// The keyed HMAC state of each secret is computed once, here, not once per cookie.
 #[derive(Clone)]
 pub struct Keyring {
-    keys: Vec<HmacSha256>,
+    keys: Vec<HmacKey>,
 }
 
 impl fmt::Debug for Keyring {
@@ -206,14 +226,7 @@ impl Keyring {
     /// # Errors
     /// [`NoSecrets`] when the list is empty.
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Result<Self, NoSecrets> {
-        let keys: Vec<_> = secrets
-            .into_iter()
-            .map(|s| {
-                // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
-                HmacSha256::new_from_slice(s.expose().as_bytes())
-                    .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
-            })
-            .collect();
+        let keys: Vec<_> = secrets.into_iter().map(|s| HmacKey::new(s.expose().as_bytes())).collect();
         if keys.is_empty() {
             return Err(NoSecrets);
         }
@@ -230,10 +243,8 @@ impl Keyring {
         self.keys.is_empty()
     }
 
-    fn mac(&self, index: usize, sid: &str) -> HmacSha256 {
-        let mut mac = self.keys[index].clone();
-        mac.update(sid.as_bytes());
-        mac
+    fn tag(&self, index: usize, sid: &str) -> [u8; 32] {
+        self.keys[index].tag(sid.as_bytes())
     }
 
     /// cookie-signature's `sign(sid, secret)` with the first secret: `sid.<signature>`.
@@ -244,11 +255,11 @@ impl Keyring {
     /// assert_eq!(keyring.sign_bare("hello"), "hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI");
     /// ```
     pub fn sign_bare(&self, sid: &str) -> String {
-        let tag = self.mac(0, sid).finalize().into_bytes();
+        let tag = self.tag(0, sid);
         let mut out = String::with_capacity(sid.len() + 1 + SIGNATURE_LEN);
         out.push_str(sid);
         out.push('.');
-        STANDARD_NO_PAD.encode_string(tag, &mut out);
+        out.extend(encode_tag(&tag).iter().map(|&b| char::from(b)));
         out
     }
 
@@ -284,22 +295,23 @@ impl Keyring {
     pub fn unsign_bare<'a>(&self, signed: &'a str) -> Result<Verified<'a>, Rejection> {
         let (sid, signature) = signed.rsplit_once('.').ok_or(Rejection::NoSeparator)?;
         let signature = signature.as_bytes();
+        if signature.len() == SIGNATURE_LEN {
+            for index in 0..self.keys.len() {
+                let expected = encode_tag(&self.tag(index, sid));
+                // Node compares the signature text, so a non-canonical last character (same
+                // bytes once decoded) must fail too: compare the text, in constant time.
+                if constant_time_eq(&expected, signature) {
+                    // express-session treats an empty sid as no session at all.
+                    if sid.is_empty() {
+                        return Err(Rejection::EmptySid);
+                    }
+                    return Ok(Verified { sid: Cow::Borrowed(sid), secret_index: index });
+                }
+            }
+        }
+        // Only a failure pays for telling malformed from merely wrong.
         if signature.len() != SIGNATURE_LEN || !signature.iter().all(|&b| is_standard_base64(b)) {
             return Err(Rejection::MalformedSignature);
-        }
-        for index in 0..self.keys.len() {
-            let tag = self.mac(index, sid).finalize().into_bytes();
-            let mut expected = [0u8; SIGNATURE_LEN + 1];
-            let written = STANDARD_NO_PAD.encode_slice(tag, &mut expected);
-            // Node compares the signature text, so a non-canonical last character (same bytes
-            // once decoded) must fail too: compare the text, in constant time.
-            if written == Ok(SIGNATURE_LEN) && bool::from(expected[..SIGNATURE_LEN].ct_eq(signature)) {
-                // express-session treats an empty sid as no session at all.
-                if sid.is_empty() {
-                    return Err(Rejection::EmptySid);
-                }
-                return Ok(Verified { sid: Cow::Borrowed(sid), secret_index: index });
-            }
         }
         if sid.is_empty() { Err(Rejection::EmptySid) } else { Err(Rejection::BadSignature) }
     }
@@ -431,5 +443,54 @@ mod tests {
         let k = keyring(&["hunter2-is-my-password"]);
         let shown = format!("{k:?} {:?}", Secret::new("hunter2-is-my-password").unwrap());
         assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn sign_then_verify_round_trips(sid in "\\PC{1,40}", secret in "\\PC{1,100}") {
+            let keyring = Keyring::new([Secret::new(secret).unwrap()]).unwrap();
+            let signed = keyring.sign(&sid);
+            prop_assert_eq!(keyring.unsign(&signed).unwrap().sid, sid.as_str());
+            let encoded = super::super::encode_uri_component(&signed);
+            prop_assert_eq!(keyring.verify_value(&encoded).unwrap().sid, sid.as_str());
+        }
+
+        #[test]
+        fn any_single_character_change_is_rejected(
+            sid in "[ -~]{1,40}",
+            secret in "\\PC{1,64}",
+            position in any::<prop::sample::Index>(),
+            replacement in any::<char>(),
+        ) {
+            let keyring = Keyring::new([Secret::new(secret).unwrap()]).unwrap();
+            let signed = keyring.sign(&sid);
+            let mut chars: Vec<char> = signed.chars().collect();
+            let at = position.index(chars.len());
+            prop_assume!(chars[at] != replacement);
+            chars[at] = replacement;
+            let tampered: String = chars.into_iter().collect();
+            prop_assert!(keyring.unsign(&tampered).is_err(), "accepted {}", tampered);
+        }
+    }
+}
+
+#[cfg(test)]
+mod encoding_tests {
+    use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD_NO_PAD;
+
+    #[test]
+    fn tag_encoding_matches_the_base64_crate() {
+        for seed in 0..=255u8 {
+            let tag: [u8; 32] = std::array::from_fn(|i| seed.wrapping_mul(31).wrapping_add(u8::try_from(i).unwrap_or(0).wrapping_mul(17)));
+            assert_eq!(encode_tag(&tag).as_slice(), STANDARD_NO_PAD.encode(tag).as_bytes());
+        }
     }
 }

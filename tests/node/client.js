@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// client.js — the official socket.io-client 4.8 as a test peer: connects with a Cookie header and reports
+// what happens, one JSON line per event.
+//
+// CLI contract:
+//   node client.js URL [--cookie COOKIE] [--transport websocket|polling|default] [--count N]
+//                      [--timeout MS] [--namespace NS]
+//     URL        server origin, e.g. http://127.0.0.1:3000 (path /socket.io is implied)
+//     --cookie   value of the Cookie request header, e.g. 'express.sid=s%3A...' (omitted: no Cookie header).
+//                Sent via extraHeaders on every polling request AND on the WebSocket upgrade request.
+//     --transport websocket: WebSocket only; polling: long-polling only; default: polling then upgrade.
+//     --count    exit 0 after N 'data' events (default 1; 0 = exit right after connect)
+//     --timeout  overall deadline in ms (default 10000); also the Socket.IO connect timeout
+//     --namespace  namespace to join (default "/")
+//   stdout (one JSON line per event, in order):
+//     {"event":"connect"}
+//     {"event":"data","args":[...]}                 (the arguments of each 'data' event)
+//     {"event":"connect_error","message":"..."}     (err.message, e.g. "Cookie is invalid.")
+//     {"event":"disconnect","reason":"..."}        (only for a disconnect we did not cause)
+//     {"event":"timeout"}                           (deadline reached)
+//   Exit: 0 after N data events; 1 after connect_error (reconnection is off); 2 if the server disconnects
+//     before N data events; 4 on timeout; 64 on bad arguments.
+'use strict';
+
+const { io } = require('socket.io-client');
+
+function usage(msg) {
+  process.stderr.write((msg ? 'client.js: ' + msg + '\n' : '') +
+    'usage: node client.js URL [--cookie COOKIE] [--transport websocket|polling|default] [--count N] [--timeout MS] [--namespace NS]\n');
+  process.exit(64);
+}
+
+function parseArgs(argv) {
+  const o = { url: null, cookie: null, transport: 'default', count: 1, timeout: 10000, namespace: '/' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) usage('missing value for ' + a);
+      return argv[++i];
+    };
+    if (a === '--cookie') o.cookie = val();
+    else if (a === '--transport') o.transport = val();
+    else if (a === '--count') o.count = Number(val());
+    else if (a === '--timeout') o.timeout = Number(val());
+    else if (a === '--namespace') o.namespace = val();
+    else if (a.startsWith('--')) usage('unknown option ' + a);
+    else if (o.url === null) o.url = a;
+    else usage('unexpected argument ' + a);
+  }
+  if (!o.url) usage('missing URL');
+  if (!['websocket', 'polling', 'default'].includes(o.transport)) usage('bad --transport ' + o.transport);
+  if (!Number.isInteger(o.count) || o.count < 0) usage('bad --count');
+  if (!(o.timeout > 0)) usage('bad --timeout');
+  if (!o.namespace.startsWith('/')) o.namespace = '/' + o.namespace;
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+
+let finished = false;
+function emitLine(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+function finish(code) {
+  if (finished) return;
+  finished = true;
+  clearTimeout(deadline);
+  try { socket.close(); } catch (_) { /* ignore */ }
+  // Exit once stdout is flushed.
+  process.stdout.write('', () => process.exit(code));
+}
+
+const transports = opts.transport === 'default' ? ['polling', 'websocket'] : [opts.transport];
+const extraHeaders = opts.cookie === null ? {} : { Cookie: opts.cookie };
+const base = opts.url.replace(/\/+$/, '');
+
+const socket = io(base + (opts.namespace === '/' ? '' : opts.namespace), {
+  transports,
+  upgrade: opts.transport === 'default',
+  reconnection: false,
+  forceNew: true,
+  timeout: opts.timeout,
+  // In Node, engine.io-client sends extraHeaders on polling (xmlhttprequest-ssl, header check disabled)
+  // and passes them as `headers` to the `ws` WebSocket constructor, i.e. on the upgrade request.
+  extraHeaders,
+});
+
+const deadline = setTimeout(() => {
+  if (finished) return;
+  emitLine({ event: 'timeout' });
+  finish(4);
+}, opts.timeout);
+
+let received = 0;
+socket.on('connect', () => {
+  if (finished) return;
+  emitLine({ event: 'connect' });
+  process.stderr.write('[client] connected, transport=' + socket.io.engine.transport.name + '\n');
+  if (opts.count === 0) finish(0);
+});
+socket.io.engine && socket.io.engine.on && socket.io.engine.on('upgrade', (t) => {
+  process.stderr.write('[client] upgraded to ' + t.name + '\n');
+});
+socket.on('data', (...args) => {
+  if (finished) return;
+  emitLine({ event: 'data', args });
+  received += 1;
+  if (received >= opts.count) finish(0);
+});
+socket.on('connect_error', (err) => {
+  if (finished) return;
+  emitLine({ event: 'connect_error', message: err && err.message });
+  finish(1);
+});
+socket.on('disconnect', (reason) => {
+  if (finished) return;
+  emitLine({ event: 'disconnect', reason });
+  finish(2);
+});
+
+process.on('SIGTERM', () => finish(143));
