@@ -2,7 +2,7 @@
 //! express-session's verdicts.
 
 use std::borrow::Cow;
-use std::io::{self, Write as _};
+use std::io;
 
 use anyhow::Context as _;
 use sio_auth::cookie::{Keyring, Rejection, Verified, find_cookie, try_decode};
