@@ -1,5 +1,6 @@
 //! Throughput of the cookie core: signing, verifying a value, verifying a whole header.
-//! Compared with Node's cookie-signature by `benches/run` (see BENCHMARKS.md).
+//! Compared with Node's cookie-signature by `benches/run-cookie` (see BENCHMARKS.md).
+#![allow(clippy::unwrap_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sio_auth::cookie::{Keyring, Secret};
@@ -17,7 +18,9 @@ fn cookie_core(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("cookie");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("sign", |b| b.iter(|| keyring.sign(std::hint::black_box(sid))));
+    group.bench_function("sign", |b| {
+        b.iter(|| keyring.sign(std::hint::black_box(sid)));
+    });
     group.bench_function("unsign_raw", |b| {
         b.iter(|| keyring.unsign(std::hint::black_box(&raw)).is_ok());
     });
@@ -25,7 +28,11 @@ fn cookie_core(c: &mut Criterion) {
         b.iter(|| keyring.verify_value(std::hint::black_box(&encoded)).is_ok());
     });
     group.bench_function("verify_header", |b| {
-        b.iter(|| keyring.verify_header(std::hint::black_box(&header), "express.sid").is_ok());
+        b.iter(|| {
+            keyring
+                .verify_header(std::hint::black_box(&header), "express.sid")
+                .is_ok()
+        });
     });
     group.finish();
 }

@@ -304,7 +304,9 @@ fn parse_http_url(text: &str) -> Result<url::Url, String> {
     match url.scheme() {
         "http" | "https" | "ws" | "wss" if url.host().is_some() => Ok(url),
         "http" | "https" | "ws" | "wss" => Err("the URL has no host".to_owned()),
-        other => Err(format!("unsupported scheme {other:?}: use http, https, ws or wss")),
+        other => Err(format!(
+            "unsupported scheme {other:?}: use http, https, ws or wss"
+        )),
     }
 }
 
@@ -324,7 +326,9 @@ fn parse_header_arg(text: &str) -> Result<(String, String), String> {
 /// A duration like `250ms`, `10s`, `5m`, `2h`, `7d`; a bare number is in `bare_unit`.
 pub(crate) fn parse_duration(text: &str, bare_unit: Duration) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: u64 = number
         .parse()
@@ -379,7 +383,10 @@ mod tests {
         let ms = Duration::from_millis(1);
         assert_eq!(parse_duration("250", ms), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2s", ms), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("7d", ms), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(
+            parse_duration("7d", ms),
+            Ok(Duration::from_secs(7 * 86_400))
+        );
         for bad in ["", "s", "-1", "1.5s", "10 parsecs", "99999999999999999999"] {
             assert!(parse_duration(bad, ms).is_err(), "{bad:?}");
         }

@@ -25,12 +25,16 @@ pub(crate) fn run(args: &CompletionsArgs) -> anyhow::Result<Exit> {
 
 pub(crate) fn man() -> anyhow::Result<Exit> {
     let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut buf).context("cannot render the man page")?;
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut buf)
+        .context("cannot render the man page")?;
     write_stdout(&buf)
 }
 
 fn write_stdout(bytes: &[u8]) -> anyhow::Result<Exit> {
     let mut out = io::stdout().lock();
-    out.write_all(bytes).and_then(|()| out.flush()).context("cannot write to stdout")?;
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .context("cannot write to stdout")?;
     Ok(Exit::Success)
 }

@@ -47,24 +47,38 @@ pub(crate) trait ExitOnError<T> {
 
 impl<T, E: Into<anyhow::Error>> ExitOnError<T> for Result<T, E> {
     fn exit_with(self, exit: Exit) -> anyhow::Result<T> {
-        self.map_err(|e| Failure { exit, error: e.into() }.into())
+        self.map_err(|e| {
+            Failure {
+                exit,
+                error: e.into(),
+            }
+            .into()
+        })
     }
 }
 
 /// Builds an error that exits with `exit`.
 pub(crate) fn failure(exit: Exit, error: impl Into<anyhow::Error>) -> anyhow::Error {
-    Failure { exit, error: error.into() }.into()
+    Failure {
+        exit,
+        error: error.into(),
+    }
+    .into()
 }
 
 /// The exit code for an error: the innermost tag, else 2 (bad input or configuration).
 pub(crate) fn exit_for(error: &anyhow::Error) -> Exit {
-    error.chain().find_map(|e| e.downcast_ref::<Failure>()).map_or(Exit::Usage, |f| f.exit)
+    error
+        .chain()
+        .find_map(|e| e.downcast_ref::<Failure>())
+        .map_or(Exit::Usage, |f| f.exit)
 }
 
 /// Whether the error is only stdout going away (`sio-auth verify | head`), which ends the
 /// program quietly.
 pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }

@@ -72,14 +72,16 @@ fn read_secret_file(path: &Path) -> anyhow::Result<Vec<(Origin, Secret)>> {
         bail!("secret file {shown} is a directory");
     }
     let bytes = fs::read(path).with_context(|| format!("cannot read secret file {shown}"))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| anyhow!("secret file {shown} is not UTF-8 text"))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| anyhow!("secret file {shown} is not UTF-8 text"))?;
     let secrets: Vec<_> = text
         .split('\n')
         .enumerate()
         .filter_map(|(i, line)| {
             let line = line.strip_suffix('\r').unwrap_or(line);
-            Secret::new(line).ok().map(|s| (Origin::File(path.to_owned(), i + 1), s))
+            Secret::new(line)
+                .ok()
+                .map(|s| (Origin::File(path.to_owned(), i + 1), s))
         })
         .collect();
     if secrets.is_empty() {

@@ -16,7 +16,12 @@ pub(crate) fn run(args: &SignArgs) -> anyhow::Result<Exit> {
     }
     let keyring = secrets::keyring(&args.secrets)?;
     // Validate attributes once, before printing anything.
-    build(&keyring, "probe", &args.cookie.cookie_name, &args.attributes)?;
+    build(
+        &keyring,
+        "probe",
+        &args.cookie.cookie_name,
+        &args.attributes,
+    )?;
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io;
 
 use anyhow::Context as _;
-use sio_auth::cookie::{Keyring, Rejection, Verified, find_cookie, try_decode};
+use sio_auth::cookie::{Keyring, Rejection, Verified};
 
 use crate::cli::VerifyArgs;
 use crate::exit::Exit;
@@ -58,7 +58,11 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
         answers.stream_stdin()?;
     }
     answers.flush()?;
-    Ok(if answers.invalid == 0 { Exit::Success } else { Exit::Negative })
+    Ok(if answers.invalid == 0 {
+        Exit::Success
+    } else {
+        Exit::Negative
+    })
 }
 
 struct Answers<'a, O: io::Write, E: io::Write> {
@@ -98,7 +102,12 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
         }
     }
 
-    fn answer(&mut self, index: u64, what: &str, input: Result<&str, Reason>) -> anyhow::Result<()> {
+    fn answer(
+        &mut self,
+        index: u64,
+        what: &str,
+        input: Result<&str, Reason>,
+    ) -> anyhow::Result<()> {
         let verdict = input.and_then(|text| verify(self.keyring, self.name, text));
         let written = match (&verdict, self.json) {
             (Ok(verified), false) => write_sid(&mut self.out, &verified.sid),
@@ -109,8 +118,12 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
                 verified.secret_index
             ),
             (Err(reason), false) => {
-                writeln!(self.err, "sio-auth: {what} {index}: invalid: {}", reason.describe(self.name))
-                    .context("cannot write to stderr")?;
+                writeln!(
+                    self.err,
+                    "sio-auth: {what} {index}: invalid: {}",
+                    reason.describe(self.name)
+                )
+                .context("cannot write to stderr")?;
                 Ok(())
             }
             (Err(reason), true) => writeln!(
@@ -176,7 +189,13 @@ fn write_sid(out: &mut impl io::Write, sid: &str) -> io::Result<()> {
     if sid.chars().any(char::is_control) {
         let escaped: String = sid
             .chars()
-            .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
             .collect();
         writeln!(out, "{escaped}")
     } else {
@@ -194,18 +213,16 @@ fn verify<'a>(keyring: &Keyring, name: &str, input: &'a str) -> Result<Verified<
     }
     let input = strip_header_name(input);
     let looks_like_value = input.starts_with("s:")
-        || input.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("s%3a"))
+        || input
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("s%3a"))
         || !input.contains('=');
-    let value = if looks_like_value {
-        try_decode(input)
+    let verdict = if looks_like_value {
+        keyring.verify_value(input)
     } else {
-        find_cookie(input, name).ok_or(Reason::Cookie(Rejection::NoCookie))?
+        keyring.verify_header(input, name)
     };
-    match value {
-        Cow::Borrowed(value) => keyring.unsign(value),
-        Cow::Owned(value) => keyring.unsign(&value).map(Verified::into_owned),
-    }
-    .map_err(Reason::Cookie)
+    verdict.map_err(Reason::Cookie)
 }
 
 fn strip_header_name(input: &str) -> &str {
@@ -235,13 +252,20 @@ mod tests {
             format!("Cookie: a=1; express.sid={encoded}"),
             format!("  {raw}  "),
         ] {
-            assert_eq!(verify(&keyring, "express.sid", &input).unwrap().sid, "hello", "{input}");
+            assert_eq!(
+                verify(&keyring, "express.sid", &input).unwrap().sid,
+                "hello",
+                "{input}"
+            );
         }
         assert_eq!(
             verify(&keyring, "express.sid", &format!("other={encoded}")),
             Err(Reason::Cookie(Rejection::NoCookie))
         );
-        assert_eq!(verify(&keyring, "express.sid", "hello"), Err(Reason::Cookie(Rejection::NotSigned)));
+        assert_eq!(
+            verify(&keyring, "express.sid", "hello"),
+            Err(Reason::Cookie(Rejection::NotSigned))
+        );
         assert_eq!(verify(&keyring, "express.sid", " "), Err(Reason::Empty));
     }
 
@@ -249,7 +273,10 @@ mod tests {
     fn long_lines_are_cut_not_buffered() {
         let mut input = io::Cursor::new([vec![b'x'; MAX_LINE * 3], b"\nok\n".to_vec()].concat());
         let mut line = Vec::new();
-        assert_eq!(read_line(&mut input, &mut line).unwrap(), (MAX_LINE * 3 + 1, true));
+        assert_eq!(
+            read_line(&mut input, &mut line).unwrap(),
+            (MAX_LINE * 3 + 1, true)
+        );
         assert!(line.len() <= MAX_LINE + 2);
         line.clear();
         assert_eq!(read_line(&mut input, &mut line).unwrap(), (3, false));

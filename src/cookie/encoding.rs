@@ -53,26 +53,54 @@ const fn hex_value(b: u8) -> Option<u8> {
 /// assert_eq!(decode_uri_component("%C3"), None);
 /// ```
 pub fn decode_uri_component(s: &str) -> Option<Cow<'_, str>> {
-    let Some(first) = s.find('%') else {
+    if !s.contains('%') {
         return Some(Cow::Borrowed(s));
-    };
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(s.len());
-    let mut rest = &bytes[first..];
-    out.extend_from_slice(&bytes[..first]);
-    while let Some((&b'%', tail)) = rest.split_first() {
-        let hi = tail.first().copied().and_then(hex_value)?;
-        let lo = tail.get(1).copied().and_then(hex_value)?;
-        out.push(hi << 4 | lo);
-        rest = &tail[2..];
-        // Copy the literal run up to the next escape in one go.
-        let run = rest.iter().position(|&b| b == b'%').unwrap_or(rest.len());
-        out.extend_from_slice(&rest[..run]);
-        rest = &rest[run..];
     }
+    let mut out = vec![0u8; s.len()];
+    let len = decode_into(s, &mut out)?;
+    out.truncate(len);
     // Literal characters are whole UTF-8 sequences, so validating the whole buffer rejects
     // exactly what JavaScript rejects: truncated, stray, overlong or surrogate escapes.
     String::from_utf8(out).ok().map(Cow::Owned)
+}
+
+/// Decodes `%XX` escapes of `s` into `out` (at least `s.len()` long); returns the decoded
+/// length, or `None` for a `%` without two hex digits. UTF-8 validity is the caller's check.
+fn decode_into(s: &str, out: &mut [u8]) -> Option<usize> {
+    let mut rest = s.as_bytes();
+    let mut len = 0;
+    loop {
+        // Copy the literal run up to the next escape in one go.
+        let run = rest.iter().position(|&b| b == b'%').unwrap_or(rest.len());
+        out[len..len + run].copy_from_slice(&rest[..run]);
+        len += run;
+        rest = &rest[run..];
+        let Some((_, tail)) = rest.split_first() else {
+            return Some(len);
+        };
+        let hi = tail.first().copied().and_then(hex_value)?;
+        let lo = tail.get(1).copied().and_then(hex_value)?;
+        out[len] = hi << 4 | lo;
+        len += 1;
+        rest = &tail[2..];
+    }
+}
+
+/// Calls `f` with `s` decoded as the `cookie` package's `tryDecode` would (see [`try_decode`]),
+/// decoding short values on the stack instead of allocating.
+pub(crate) fn with_try_decoded<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    const STACK: usize = 256;
+    if !s.contains('%') {
+        return f(s);
+    }
+    if s.len() > STACK {
+        return f(&try_decode(s));
+    }
+    let mut buf = [0u8; STACK];
+    match decode_into(s, &mut buf).and_then(|len| std::str::from_utf8(&buf[..len]).ok()) {
+        Some(decoded) => f(decoded),
+        None => f(s),
+    }
 }
 
 /// The `cookie` package's `tryDecode`: decode when decoding succeeds, else keep the raw text.
@@ -116,17 +144,47 @@ mod tests {
 
     #[test]
     fn decode_rejects_what_js_rejects() {
-        for bad in ["%", "%2", "%zz", "%C3", "%C3%28", "%80", "%ED%A0%80", "%C0%AF", "%C3é"] {
+        for bad in [
+            "%",
+            "%2",
+            "%zz",
+            "%C3",
+            "%C3%28",
+            "%80",
+            "%ED%A0%80",
+            "%C0%AF",
+            "%C3é",
+        ] {
             assert_eq!(decode_uri_component(bad), None, "{bad}");
         }
-        assert_eq!(decode_uri_component("%F0%9F%98%80x").as_deref(), Some("😀x"));
+        assert_eq!(
+            decode_uri_component("%F0%9F%98%80x").as_deref(),
+            Some("😀x")
+        );
         assert_eq!(decode_uri_component("%25").as_deref(), Some("%"));
+    }
+
+    #[test]
+    fn stack_decoding_agrees_with_the_heap() {
+        for s in [
+            "s%3Aabc",
+            "plain",
+            "%zz",
+            "%C3%A9",
+            &"%41".repeat(100),
+            "50%",
+        ] {
+            assert_eq!(with_try_decoded(s, str::to_owned), try_decode(s), "{s}");
+        }
     }
 
     #[test]
     fn round_trip() {
         for s in ["", "s:abc.def", "ü/+=;, \"", "😀", "\0\u{7f}"] {
-            assert_eq!(decode_uri_component(&encode_uri_component(s)).as_deref(), Some(s));
+            assert_eq!(
+                decode_uri_component(&encode_uri_component(s)).as_deref(),
+                Some(s)
+            );
         }
     }
 }

@@ -17,7 +17,23 @@ pub fn is_token(name: &str) -> bool {
     !name.is_empty()
         && name.bytes().all(|b| {
             b.is_ascii_alphanumeric()
-                || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~')
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
         })
 }
 
@@ -88,11 +104,18 @@ pub fn parse_header(header: &str) -> CookiePairs<'_> {
 /// assert_eq!(find_cookie(header, "EXPRESS.SID"), None);
 /// ```
 pub fn find_cookie<'a>(header: &'a str, name: &str) -> Option<Cow<'a, str>> {
+    find_raw_cookie(header, name).map(try_decode)
+}
+
+/// The raw (not decoded) value of the first cookie called `name`.
+pub(crate) fn find_raw_cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     // Cheap rejection for the common case of a header without the name at all.
     if !header.contains(name) {
         return None;
     }
-    parse_header(header).find(|(n, _)| *n == name).map(|(_, v)| try_decode(v))
+    parse_header(header)
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
 }
 
 #[cfg(test)]
@@ -123,7 +146,11 @@ mod tests {
             ("a==", "a", Some("=")),
         ];
         for (header, name, expected) in cases {
-            assert_eq!(find_cookie(header, name).as_deref(), *expected, "{header:?} {name:?}");
+            assert_eq!(
+                find_cookie(header, name).as_deref(),
+                *expected,
+                "{header:?} {name:?}"
+            );
         }
     }
 }

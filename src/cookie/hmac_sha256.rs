@@ -12,7 +12,13 @@ const BLOCK: usize = 64;
 type State = [u32; 8];
 
 const INITIAL: State = [
-    0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab,
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
     0x5be0_cd19,
 ];
 
@@ -71,7 +77,10 @@ impl HmacKey {
             compress(&mut state, &padded);
             state
         };
-        Self { inner: pad(0x36), outer: pad(0x5c) }
+        Self {
+            inner: pad(0x36),
+            outer: pad(0x5c),
+        }
     }
 
     /// HMAC-SHA256(key, message).
@@ -97,10 +106,16 @@ mod tests {
     #[test]
     fn every_length_around_the_block_edges() {
         for key_len in [0, 1, 31, 32, 55, 56, 63, 64, 65, 100, 128, 200] {
-            for msg_len in [0, 1, 31, 32, 54, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200, 1000] {
+            for msg_len in [
+                0, 1, 31, 32, 54, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200, 1000,
+            ] {
                 let key: Vec<u8> = (0..key_len).map(|i| (i * 7 + 3) as u8).collect();
                 let msg: Vec<u8> = (0..msg_len).map(|i| (i * 13 + 1) as u8).collect();
-                assert_eq!(HmacKey::new(&key).tag(&msg), reference(&key, &msg), "{key_len} {msg_len}");
+                assert_eq!(
+                    HmacKey::new(&key).tag(&msg),
+                    reference(&key, &msg),
+                    "{key_len} {msg_len}"
+                );
             }
         }
     }

@@ -33,7 +33,7 @@ pub use header::{CookiePairs, find_cookie, is_token, parse_header};
 pub use set_cookie::{InvalidAttribute, SameSite, SetCookie, http_date};
 pub use sid::{RandomUnavailable, new_sid, random_token};
 pub use signing::{
-    EmptySecret, Keyring, NoSecrets, Rejection, Secret, Verified, Weakness, SIGNATURE_LEN,
+    EmptySecret, Keyring, NoSecrets, Rejection, SIGNATURE_LEN, Secret, Verified, Weakness,
 };
 
 /// The cookie name express-session uses in the classic example, and our default.

@@ -211,16 +211,17 @@ impl fmt::Display for SetCookie {
 /// ```
 pub fn http_date(at: SystemTime) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (year, month, day) = civil_from_days(days);
     format!(
         "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
-        DAYS[(days % 7) as usize],
-        MONTHS[month as usize - 1],
+        DAYS[usize::try_from(days % 7).unwrap_or(0)],
+        MONTHS[usize::try_from(month).unwrap_or(1) - 1],
         rem / 3600,
         rem / 60 % 60,
         rem % 60
@@ -264,7 +265,16 @@ mod tests {
 
     #[test]
     fn nothing_can_be_injected() {
-        for name in ["a;b", "a b", "a\r\nSet-Cookie: x", "a=b", "", "é", "a\"b", "a,b"] {
+        for name in [
+            "a;b",
+            "a b",
+            "a\r\nSet-Cookie: x",
+            "a=b",
+            "",
+            "é",
+            "a\"b",
+            "a,b",
+        ] {
             assert!(SetCookie::new(name, "v").is_err(), "{name:?}");
         }
         let header = SetCookie::new("n", "v; Domain=evil\r\nX: y").unwrap();

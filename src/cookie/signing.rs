@@ -3,10 +3,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-
-use super::encoding::try_decode;
+use super::encoding::with_try_decoded;
+use super::header::find_raw_cookie;
 use super::hmac_sha256::HmacKey;
-use super::header::find_cookie;
 
 /// Length of a signature: 32 bytes of HMAC-SHA256 in standard base64 without `=` padding.
 pub const SIGNATURE_LEN: usize = 43;
@@ -33,7 +32,10 @@ fn constant_time_eq(expected: &[u8; SIGNATURE_LEN], given: &[u8]) -> bool {
     let Ok(given) = <&[u8; SIGNATURE_LEN]>::try_from(given) else {
         return false;
     };
-    let diff = expected.iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    let diff = expected
+        .iter()
+        .zip(given)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
     std::hint::black_box(diff) == 0
 }
 
@@ -104,7 +106,10 @@ impl fmt::Display for Weakness {
         match self {
             Self::WellKnown => f.write_str("is a well-known example secret"),
             Self::Short { bytes } => {
-                write!(f, "is only {bytes} bytes long ({MIN_STRONG_LEN} or more recommended)")
+                write!(
+                    f,
+                    "is only {bytes} bytes long ({MIN_STRONG_LEN} or more recommended)"
+                )
             }
         }
     }
@@ -146,7 +151,9 @@ impl Secret {
         if WELL_KNOWN.contains(&folded.as_str()) {
             Some(Weakness::WellKnown)
         } else if self.0.len() < MIN_STRONG_LEN {
-            Some(Weakness::Short { bytes: self.0.len() })
+            Some(Weakness::Short {
+                bytes: self.0.len(),
+            })
         } else {
             None
         }
@@ -176,7 +183,10 @@ pub struct Verified<'a> {
 impl Verified<'_> {
     /// Detaches the verdict from the input it borrows from.
     pub fn into_owned(self) -> Verified<'static> {
-        Verified { sid: Cow::Owned(self.sid.into_owned()), secret_index: self.secret_index }
+        Verified {
+            sid: Cow::Owned(self.sid.into_owned()),
+            secret_index: self.secret_index,
+        }
     }
 }
 
@@ -216,7 +226,9 @@ pub struct Keyring {
 
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Keyring").field("secrets", &self.keys.len()).finish_non_exhaustive()
+        f.debug_struct("Keyring")
+            .field("secrets", &self.keys.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -226,7 +238,10 @@ impl Keyring {
     /// # Errors
     /// [`NoSecrets`] when the list is empty.
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Result<Self, NoSecrets> {
-        let keys: Vec<_> = secrets.into_iter().map(|s| HmacKey::new(s.expose().as_bytes())).collect();
+        let keys: Vec<_> = secrets
+            .into_iter()
+            .map(|s| HmacKey::new(s.expose().as_bytes()))
+            .collect();
         if keys.is_empty() {
             return Err(NoSecrets);
         }
@@ -305,7 +320,10 @@ impl Keyring {
                     if sid.is_empty() {
                         return Err(Rejection::EmptySid);
                     }
-                    return Ok(Verified { sid: Cow::Borrowed(sid), secret_index: index });
+                    return Ok(Verified {
+                        sid: Cow::Borrowed(sid),
+                        secret_index: index,
+                    });
                 }
             }
         }
@@ -313,7 +331,11 @@ impl Keyring {
         if signature.len() != SIGNATURE_LEN || !signature.iter().all(|&b| is_standard_base64(b)) {
             return Err(Rejection::MalformedSignature);
         }
-        if sid.is_empty() { Err(Rejection::EmptySid) } else { Err(Rejection::BadSignature) }
+        if sid.is_empty() {
+            Err(Rejection::EmptySid)
+        } else {
+            Err(Rejection::BadSignature)
+        }
     }
 
     /// express-session's check of a decoded cookie value: requires the `s:` prefix, then
@@ -346,9 +368,12 @@ impl Keyring {
     /// # Errors
     /// The [`Rejection`] saying why the value is not accepted.
     pub fn verify_value<'a>(&self, value: &'a str) -> Result<Verified<'a>, Rejection> {
-        match try_decode(value) {
-            Cow::Borrowed(value) => self.unsign(value),
-            Cow::Owned(value) => self.unsign(&value).map(Verified::into_owned),
+        if value.contains('%') {
+            with_try_decoded(value, |decoded| {
+                self.unsign(decoded).map(Verified::into_owned)
+            })
+        } else {
+            self.unsign(value)
         }
     }
 
@@ -363,11 +388,13 @@ impl Keyring {
     ///
     /// # Errors
     /// The [`Rejection`] saying why the header carries no valid session cookie.
-    pub fn verify_header<'a>(&self, header: &'a str, name: &str) -> Result<Verified<'a>, Rejection> {
-        match find_cookie(header, name).ok_or(Rejection::NoCookie)? {
-            Cow::Borrowed(value) => self.unsign(value),
-            Cow::Owned(value) => self.unsign(&value).map(Verified::into_owned),
-        }
+    pub fn verify_header<'a>(
+        &self,
+        header: &'a str,
+        name: &str,
+    ) -> Result<Verified<'a>, Rejection> {
+        let value = find_raw_cookie(header, name).ok_or(Rejection::NoCookie)?;
+        self.verify_value(value)
     }
 }
 
@@ -390,24 +417,60 @@ mod tests {
     fn node_rejects_these_so_do_we() {
         let k = keyring(&["tobiiscool"]);
         let cases: &[(&str, Rejection)] = &[
-            ("s:hello.DGDUkGlIkCzPz-C0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::MalformedSignature),
-            ("s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI=", Rejection::MalformedSignature),
-            ("s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI%3D", Rejection::MalformedSignature),
-            ("s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5Q", Rejection::MalformedSignature),
+            (
+                "s:hello.DGDUkGlIkCzPz-C0B064FNgHdEjox7ch8tOBGslZ5QI",
+                Rejection::MalformedSignature,
+            ),
+            (
+                "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI=",
+                Rejection::MalformedSignature,
+            ),
+            (
+                "s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI%3D",
+                Rejection::MalformedSignature,
+            ),
+            (
+                "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5Q",
+                Rejection::MalformedSignature,
+            ),
             ("s:hello.", Rejection::MalformedSignature),
             ("s:hello", Rejection::NoSeparator),
-            ("xs:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::NotSigned),
-            ("s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QIx", Rejection::MalformedSignature),
-            ("s:hello.dgdukglikczpz+c0b064fnghdejox7ch8tobgslz5qi", Rejection::BadSignature),
-            ("s%253Ahello.DGDUkGlIkCzPz%252BC0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::NotSigned),
-            ("S:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::NotSigned),
-            ("s:hellO.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::BadSignature),
-            ("hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI", Rejection::NotSigned),
+            (
+                "xs:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI",
+                Rejection::NotSigned,
+            ),
+            (
+                "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QIx",
+                Rejection::MalformedSignature,
+            ),
+            (
+                "s:hello.dgdukglikczpz+c0b064fnghdejox7ch8tobgslz5qi",
+                Rejection::BadSignature,
+            ),
+            (
+                "s%253Ahello.DGDUkGlIkCzPz%252BC0B064FNgHdEjox7ch8tOBGslZ5QI",
+                Rejection::NotSigned,
+            ),
+            (
+                "S:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI",
+                Rejection::NotSigned,
+            ),
+            (
+                "s:hellO.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI",
+                Rejection::BadSignature,
+            ),
+            (
+                "hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI",
+                Rejection::NotSigned,
+            ),
         ];
         for (value, why) in cases {
             assert_eq!(k.verify_value(value), Err(*why), "{value}");
         }
-        assert_eq!(keyring(&["other"]).verify_value(&format!("s:{HELLO}")), Err(Rejection::BadSignature));
+        assert_eq!(
+            keyring(&["other"]).verify_value(&format!("s:{HELLO}")),
+            Err(Rejection::BadSignature)
+        );
         let empty = keyring(&["k"]).sign("");
         assert_eq!(keyring(&["k"]).unsign(&empty), Err(Rejection::EmptySid));
     }
@@ -425,7 +488,10 @@ mod tests {
         let dotted = k.sign("a.b.c");
         assert_eq!(k.unsign(&dotted).unwrap().sid, "a.b.c");
         let unicode = keyring(&["ключ 🔑"]);
-        assert_eq!(unicode.unsign(&unicode.sign("sid-é😀")).unwrap().sid, "sid-é😀");
+        assert_eq!(
+            unicode.unsign(&unicode.sign("sid-é😀")).unwrap().sid,
+            "sid-é😀"
+        );
         let long = keyring(&[&"k".repeat(200)]);
         assert_eq!(long.unsign(&long.sign("x")).unwrap().sid, "x");
     }
@@ -489,8 +555,14 @@ mod encoding_tests {
     #[test]
     fn tag_encoding_matches_the_base64_crate() {
         for seed in 0..=255u8 {
-            let tag: [u8; 32] = std::array::from_fn(|i| seed.wrapping_mul(31).wrapping_add(u8::try_from(i).unwrap_or(0).wrapping_mul(17)));
-            assert_eq!(encode_tag(&tag).as_slice(), STANDARD_NO_PAD.encode(tag).as_bytes());
+            let tag: [u8; 32] = std::array::from_fn(|i| {
+                seed.wrapping_mul(31)
+                    .wrapping_add(u8::try_from(i).unwrap_or(0).wrapping_mul(17))
+            });
+            assert_eq!(
+                encode_tag(&tag).as_slice(),
+                STANDARD_NO_PAD.encode(tag).as_bytes()
+            );
         }
     }
 }
