@@ -1,9 +1,9 @@
 //! `sio-auth connect`: a Socket.IO v4 client that authenticates with a session cookie and prints
 //! what the server sends, or why it refused.
 //!
-//! rust_socketio delivers everything through callbacks on its own reader task. The callbacks only
+//! `rust_socketio` delivers everything through callbacks on its own reader task. The callbacks only
 //! forward into one channel; all decisions (accepted, refused, event, gone, timeout) are made in
-//! one loop here. rust_socketio's own reconnection is always off: `--reconnect` is ours, because
+//! one loop here. `rust_socketio`'s own reconnection is always off: `--reconnect` is ours, because
 //! it must never retry after a refusal.
 
 use std::fmt;
@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
 use crate::cli::{ConnectArgs, Transport};
-use crate::exit::{Exit, failure};
+use crate::exit::{Exit, ExitOnError as _, failure};
 
 /// How long connecting may take when `--timeout` is not given: socket.io-client's default.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -29,7 +29,7 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 /// The most redirects `--login` follows, like a browser's limit.
 const MAX_REDIRECTS: usize = 10;
 
-/// Where rust_socketio reports a namespace CONNECT_ERROR (`44{"message":"…"}`); it reaches user
+/// Where `rust_socketio` reports a namespace `CONNECT_ERROR` (`44{"message":"…"}`); it reaches user
 /// code only as this text on `Event::Error`.
 const CONNECT_ERROR_PREFIX: &str = "Received an ConnectError frame:";
 
@@ -146,8 +146,9 @@ impl Plan {
         for (name, value) in &args.headers {
             if name.eq_ignore_ascii_case("cookie") {
                 header_cookies.push(value.clone());
-            } else if let Some((_, joined)) =
-                headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name))
+            } else if let Some((_, joined)) = headers
+                .iter_mut()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
             {
                 joined.push_str(", ");
                 joined.push_str(value);
@@ -185,7 +186,7 @@ impl Plan {
     }
 }
 
-/// The URL with ws/wss mapped to http/https (rust_socketio's polling cannot use ws://).
+/// The URL with ws/wss mapped to http/https (`rust_socketio`'s polling cannot use ws://).
 fn http_url(url: &url::Url) -> anyhow::Result<url::Url> {
     let scheme = match url.scheme() {
         "ws" => "http",
@@ -227,9 +228,7 @@ fn cookie_header(input: &str, name: &str) -> anyhow::Result<CookieHeader> {
         anyhow::bail!("the cookie is empty");
     }
     if let Some(at) = input.find(char::is_control) {
-        anyhow::bail!(
-            "the cookie has a control character at byte {at} (a header cannot carry it)"
-        );
+        anyhow::bail!("the cookie has a control character at byte {at} (a header cannot carry it)");
     }
     if input.contains('=') {
         return Ok(CookieHeader(input.to_owned()));
@@ -251,7 +250,11 @@ enum Signal {
     Closed,
     /// Any error text, a namespace refusal included.
     Failed(String),
-    Event { name: String, payload: Payload, at: SystemTime },
+    Event {
+        name: String,
+        payload: Payload,
+        at: SystemTime,
+    },
 }
 
 /// How one connection attempt ended.
@@ -283,7 +286,10 @@ async fn session(plan: &Plan) -> anyhow::Result<Exit> {
         CookieSource::Login => Some(login(plan).await?),
     };
     let cookie = join_cookies(&plan.header_cookies, cookie.as_ref());
-    let mut progress = Progress { printed: 0, failures: 0 };
+    let mut progress = Progress {
+        printed: 0,
+        failures: 0,
+    };
     // Bounded by --timeout across retries: each success moves it.
     let mut deadline = plan.next_deadline();
     loop {
@@ -297,7 +303,10 @@ async fn session(plan: &Plan) -> anyhow::Result<Exit> {
             Ended::Kicked => {
                 return Err(failure(
                     Exit::Network,
-                    anyhow!("the server disconnected us from namespace {}", plan.namespace),
+                    anyhow!(
+                        "the server disconnected us from namespace {}",
+                        plan.namespace
+                    ),
                 ));
             }
             Ended::Lost(why) if plan.reconnect => {
@@ -341,7 +350,11 @@ async fn attempt(
             )));
         }
         Ok(Err(error)) => {
-            return Ok(Ended::Lost(format!("cannot connect to {}: {}", plan.shown_url, chain(&error))));
+            return Ok(Ended::Lost(format!(
+                "cannot connect to {}: {}",
+                plan.shown_url,
+                chain(&error)
+            )));
         }
         Ok(Ok(client)) => client,
     };
@@ -377,7 +390,10 @@ async fn attempt(
             }
         }
     }
-    eprintln!("sio-auth: connected to {} namespace {}", plan.shown_url, plan.namespace);
+    eprintln!(
+        "sio-auth: connected to {} namespace {}",
+        plan.shown_url, plan.namespace
+    );
     progress.failures = 0;
     *deadline = plan.next_deadline();
     last_error = None;
@@ -425,7 +441,11 @@ async fn attempt(
 
 /// Why the connection is gone, from the library's last error text.
 fn gone(last_error: Option<&str>, was_connected: bool) -> String {
-    let what = if was_connected { "the server went away" } else { "the server closed the connection" };
+    let what = if was_connected {
+        "the server went away"
+    } else {
+        "the server closed the connection"
+    };
     match last_error {
         // rust_socketio's text for every transport error: the detail is lost.
         Some("EngineIO Error") => format!("{what}: the connection broke"),
@@ -457,23 +477,32 @@ fn client_builder(
         builder = builder.opening_header("Cookie", cookie.0.clone());
     }
     builder
-        .on(Event::Connect, forward(tx, |payload| {
-            // rust_socketio maps a server event named "open" to Event::Connect too; the real
-            // CONNECT carries the empty string.
-            if is_protocol_payload(&payload) {
-                Signal::Connected
-            } else {
-                received("open".to_owned(), payload)
-            }
-        }))
-        .on(Event::Close, forward(tx, |payload| {
-            if is_protocol_payload(&payload) {
-                Signal::Closed
-            } else {
-                received("close".to_owned(), payload)
-            }
-        }))
-        .on(Event::Error, forward(tx, |payload| Signal::Failed(error_text(&payload))))
+        .on(
+            Event::Connect,
+            forward(tx, |payload| {
+                // rust_socketio maps a server event named "open" to Event::Connect too; the real
+                // CONNECT carries the empty string.
+                if is_protocol_payload(&payload) {
+                    Signal::Connected
+                } else {
+                    received("open".to_owned(), payload)
+                }
+            }),
+        )
+        .on(
+            Event::Close,
+            forward(tx, |payload| {
+                if is_protocol_payload(&payload) {
+                    Signal::Closed
+                } else {
+                    received("close".to_owned(), payload)
+                }
+            }),
+        )
+        .on(
+            Event::Error,
+            forward(tx, |payload| Signal::Failed(error_text(&payload))),
+        )
         .on_any({
             let tx = tx.clone();
             move |event: Event, payload: Payload, _client: Client| -> BoxFuture<'static, ()> {
@@ -496,10 +525,14 @@ fn forward(
 }
 
 fn received(name: String, payload: Payload) -> Signal {
-    Signal::Event { name, payload, at: SystemTime::now() }
+    Signal::Event {
+        name,
+        payload,
+        at: SystemTime::now(),
+    }
 }
 
-/// rust_socketio's own Connect/Close callbacks carry `""` as their payload.
+/// `rust_socketio`'s own Connect/Close callbacks carry `""` as their payload.
 fn is_protocol_payload(payload: &Payload) -> bool {
     matches!(payload, Payload::Text(values) if matches!(values.as_slice(), [Value::String(s)] if s.is_empty()))
 }
@@ -516,7 +549,7 @@ fn error_text(payload: &Payload) -> String {
     }
 }
 
-/// The server's reason from rust_socketio's CONNECT_ERROR text, if that is what `text` is:
+/// The server's reason from `rust_socketio`'s `CONNECT_ERROR` text, if that is what `text` is:
 /// `Received an ConnectError frame: {"message":"…"}`. Falls back to the raw data.
 fn refusal(text: &str) -> Option<String> {
     let data = text.strip_prefix(CONNECT_ERROR_PREFIX)?.trim();
@@ -550,7 +583,11 @@ fn print_event(
     if !plan.events.matches(name) {
         return Ok(false);
     }
-    let line = if plan.json { json_line(name, payload, at) } else { plain_line(payload) };
+    let line = if plan.json {
+        json_line(name, payload, at)
+    } else {
+        plain_line(payload)
+    };
     let mut out = io::stdout().lock();
     writeln!(out, "{line}")
         .and_then(|()| out.flush())
@@ -585,7 +622,9 @@ fn plain_line(payload: &Payload) -> String {
 }
 
 fn json_line(name: &str, payload: &Payload, at: SystemTime) -> String {
-    let millis = at.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let millis = at
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
     // By hand, to keep the documented key order (serde_json's map sorts keys).
     format!(
         r#"{{"event":{},"args":{},"received_at":{millis}}}"#,
@@ -597,7 +636,9 @@ fn json_line(name: &str, payload: &Payload, at: SystemTime) -> String {
 /// `--login`: GET the page like a browser and keep the cookies it sets, following same-origin
 /// redirects. Exits 1 when no cookie named `--cookie-name` comes back.
 async fn login(plan: &Plan) -> anyhow::Result<CookieHeader> {
-    let deadline = plan.next_deadline().unwrap_or_else(|| Instant::now() + DEFAULT_CONNECT_TIMEOUT);
+    let deadline = plan
+        .next_deadline()
+        .unwrap_or_else(|| Instant::now() + DEFAULT_CONNECT_TIMEOUT);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -611,18 +652,31 @@ async fn login(plan: &Plan) -> anyhow::Result<CookieHeader> {
             request = request.header(name, value);
         }
         let pairs: Vec<String> = jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
-        if let Some(cookie) = join_cookies(&plan.header_cookies, (!pairs.is_empty()).then(|| CookieHeader(pairs.join("; "))).as_ref()) {
+        if let Some(cookie) = join_cookies(
+            &plan.header_cookies,
+            (!pairs.is_empty())
+                .then(|| CookieHeader(pairs.join("; ")))
+                .as_ref(),
+        ) {
             request = request.header(reqwest::header::COOKIE, cookie.0);
         }
         let shown = shown_url(&url);
         let response = timeout_at(deadline, request.send())
             .await
-            .map_err(|_| failure(Exit::Timeout, anyhow!("GET {shown} got no answer within {}", show_timeout(plan))))?
-            .map_err(|e| failure(Exit::Network, anyhow!("GET {shown} failed: {}", chain(&e))))?;
+            .map_err(|_| {
+                failure(
+                    Exit::Timeout,
+                    anyhow!("GET {shown} got no answer within {}", show_timeout(plan)),
+                )
+            })?
+            .map_err(|e| anyhow!("GET {shown} failed: {}", chain(&e)))
+            .exit_with(Exit::Network)?;
         status = response.status();
         for header in response.headers().get_all(reqwest::header::SET_COOKIE) {
             let Ok(text) = header.to_str() else { continue };
-            let Ok(cookie) = cookie::Cookie::parse(text) else { continue };
+            let Ok(cookie) = cookie::Cookie::parse(text) else {
+                continue;
+            };
             jar.retain(|(name, _)| name != cookie.name());
             if !is_expired(&cookie) {
                 jar.push((cookie.name().to_owned(), cookie.value().to_owned()));
@@ -656,7 +710,11 @@ async fn login(plan: &Plan) -> anyhow::Result<CookieHeader> {
             ),
         ));
     }
-    eprintln!("sio-auth: logged in: GET {} set {}", shown_url(&url), plan.cookie_name);
+    eprintln!(
+        "sio-auth: logged in: GET {} set {}",
+        shown_url(&url),
+        plan.cookie_name
+    );
     let pairs: Vec<String> = jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
     Ok(CookieHeader(pairs.join("; ")))
 }
@@ -670,8 +728,11 @@ fn is_expired(cookie: &cookie::Cookie<'_>) -> bool {
 
 /// `--header 'Cookie: …'` values first, then ours, as one header.
 fn join_cookies(from_headers: &[String], ours: Option<&CookieHeader>) -> Option<CookieHeader> {
-    let parts: Vec<&str> =
-        from_headers.iter().map(String::as_str).chain(ours.map(|c| c.0.as_str())).collect();
+    let parts: Vec<&str> = from_headers
+        .iter()
+        .map(String::as_str)
+        .chain(ours.map(|c| c.0.as_str()))
+        .collect();
     (!parts.is_empty()).then(|| CookieHeader(parts.join("; ")))
 }
 
@@ -697,7 +758,10 @@ fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     // Keep only the most specific of a run where each repeats the next.
     let mut out: Vec<&str> = Vec::new();
     for (i, part) in parts.iter().enumerate() {
-        if parts.get(i + 1).is_some_and(|next| part.ends_with(next.as_str())) {
+        if parts
+            .get(i + 1)
+            .is_some_and(|next| part.ends_with(next.as_str()))
+        {
             let trimmed = part[..part.len() - parts[i + 1].len()].trim_end_matches([':', ' ']);
             if !trimmed.is_empty() {
                 out.push(trimmed);
@@ -712,13 +776,23 @@ fn chain(error: &(dyn std::error::Error + 'static)) -> String {
 /// A server's reason as sent, with control characters escaped so it cannot drive the terminal.
 fn printable(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
         .collect()
 }
 
 fn show(duration: Duration) -> String {
     let millis = duration.as_millis();
-    if millis % 1000 == 0 { format!("{}s", millis / 1000) } else { format!("{millis}ms") }
+    if millis.is_multiple_of(1000) {
+        format!("{}s", millis / 1000)
+    } else {
+        format!("{millis}ms")
+    }
 }
 
 fn show_timeout(plan: &Plan) -> String {
@@ -739,7 +813,10 @@ mod tests {
         let encoded = "s%3Aabc.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI";
         assert_eq!(header(raw), format!("express.sid={encoded}"));
         assert_eq!(header(encoded), format!("express.sid={encoded}"));
-        assert_eq!(header(&format!("express.sid={encoded}")), format!("express.sid={encoded}"));
+        assert_eq!(
+            header(&format!("express.sid={encoded}")),
+            format!("express.sid={encoded}")
+        );
         assert_eq!(header("a=1; express.sid=x"), "a=1; express.sid=x");
         assert_eq!(header("  plain  "), "express.sid=plain");
         assert!(cookie_header("", "express.sid").is_err());
@@ -756,7 +833,8 @@ mod tests {
     fn refusal_text() {
         let text = r#"Received an ConnectError frame: {"message":"No cookie transmitted."}"#;
         assert_eq!(refusal(text).as_deref(), Some("No cookie transmitted."));
-        let text = r#"Received an ConnectError frame: {"message":"a \"quoted\" one","data":{"x":1}}"#;
+        let text =
+            r#"Received an ConnectError frame: {"message":"a \"quoted\" one","data":{"x":1}}"#;
         assert_eq!(refusal(text).as_deref(), Some(r#"a "quoted" one"#));
         let text = r#"Received an ConnectError frame: "No error message provided""#;
         assert_eq!(refusal(text).as_deref(), Some("No error message provided"));
@@ -787,7 +865,10 @@ mod tests {
     fn urls() {
         let url = url::Url::parse("wss://user:pw@example.com:8443/app?token=x").expect("url");
         let http = http_url(&url).expect("maps");
-        assert_eq!(http.as_str(), "https://user:pw@example.com:8443/app?token=x");
+        assert_eq!(
+            http.as_str(),
+            "https://user:pw@example.com:8443/app?token=x"
+        );
         assert_eq!(shown_url(&http), "https://example.com:8443/app");
     }
 
