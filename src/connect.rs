@@ -5,6 +5,26 @@
 //! forward into one channel; all decisions (accepted, refused, event, gone, timeout) are made in
 //! one loop here. `rust_socketio`'s own reconnection is always off: `--reconnect` is ours, because
 //! it must never retry after a refusal.
+//!
+//! Behaviour, as documented to users:
+//! * The cookie: with an `=` it is a pair or a whole Cookie header, sent as is; without, it is the
+//!   value of `--cookie-name`, percent-encoded when raw (`s:…`), as is when already encoded.
+//!   `--login` GETs the URL's page (same-origin redirects followed) and sends every cookie it
+//!   set; no cookie named `--cookie-name` exits 1. The Cookie header goes on the polling
+//!   handshake and on the WebSocket upgrade.
+//! * The URL's path is the page `--login` fetches; Socket.IO always uses `/socket.io/` on that
+//!   origin (its query is kept), and the namespace comes from `--namespace`.
+//! * stdout: one line per printed event. One argument prints as its JSON, a string as plain text
+//!   (as JSON when it has control characters); several arguments print as one JSON array; binary
+//!   as base64. `--json`: `{"event":…,"args":[…],"received_at":<epoch ms>}`.
+//! * Exit: 0 after `--count` events or Ctrl-C; 1 refused (the server's reason printed as
+//!   `sio-auth: refused: <reason>`, at once); 2 usage; 3 network: cannot connect, the connection
+//!   broke, or the server disconnected us; 4 timeout. Connecting is bounded by `--timeout`, or by
+//!   20 s (socket.io-client's default) without it; waiting between printed events only by
+//!   `--timeout`.
+//! * `--reconnect`: after a failed connection or a broken one, retry with socket.io-client's
+//!   backoff (1 s doubling to 5 s, ±50 %); never after a refusal or a deliberate server-side
+//!   disconnect (`41`), like socket.io-client. `--timeout` still bounds the time without progress.
 
 use std::fmt;
 use std::io::{self, Write as _};
@@ -350,10 +370,19 @@ async fn attempt(
             )));
         }
         Ok(Err(error)) => {
+            let detail = chain(&error);
+            // A web server without Socket.IO answers the handshake with HTML (`<` is id 60).
+            let hint = if ["Invalid packet", "invalid packet", "illegal handshake"]
+                .iter()
+                .any(|needle| detail.contains(needle))
+            {
+                " (is it a Socket.IO v4 server?)"
+            } else {
+                ""
+            };
             return Ok(Ended::Lost(format!(
-                "cannot connect to {}: {}",
-                plan.shown_url,
-                chain(&error)
+                "cannot connect to {}: {detail}{hint}",
+                plan.shown_url
             )));
         }
         Ok(Ok(client)) => client,

@@ -450,6 +450,31 @@ fn nothing_listening_exits_3_quickly() {
 }
 
 #[test]
+fn a_web_server_without_socket_io_exits_3_with_a_hint() {
+    use std::io::{Read as _, Write as _};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let body = "<h1>Not Found</h1>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    sio_auth()
+        .args(["connect", &url, "--timeout", "5s"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("is it a Socket.IO v4 server?"));
+}
+
+#[test]
 fn an_invalid_url_is_a_usage_error() {
     for url in [
         "not a url",
