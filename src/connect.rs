@@ -300,10 +300,25 @@ struct Progress {
 }
 
 async fn session(plan: &Plan) -> anyhow::Result<Exit> {
+    // Building a TLS context loads the system's CA bundle (~40 ms of CPU); every HTTP client
+    // the library builds would load it again, even for plain http. Build it once, and not at
+    // all when nothing needs it: plain http over WebSocket only, without --login.
+    let needs_tls = plan.page_url.scheme() == "https"
+        || plan.transport != Transport::Websocket
+        || matches!(plan.cookie, CookieSource::Login);
+    let tls = if needs_tls {
+        Some(
+            native_tls::TlsConnector::new()
+                .context("cannot set up TLS")
+                .exit_with(Exit::Network)?,
+        )
+    } else {
+        None
+    };
     let cookie = match &plan.cookie {
         CookieSource::Nothing => None,
         CookieSource::Given(header) => Some(header.clone()),
-        CookieSource::Login => Some(login(plan).await?),
+        CookieSource::Login => Some(login(plan, tls.as_ref()).await?),
     };
     let cookie = join_cookies(&plan.header_cookies, cookie.as_ref());
     let mut progress = Progress {
@@ -313,7 +328,15 @@ async fn session(plan: &Plan) -> anyhow::Result<Exit> {
     // Bounded by --timeout across retries: each success moves it.
     let mut deadline = plan.next_deadline();
     loop {
-        match attempt(plan, cookie.as_ref(), &mut progress, &mut deadline).await? {
+        match attempt(
+            plan,
+            tls.as_ref(),
+            cookie.as_ref(),
+            &mut progress,
+            &mut deadline,
+        )
+        .await?
+        {
             Ended::Done => return Ok(Exit::Success),
             Ended::Refused(reason) => {
                 eprintln!("sio-auth: refused: {}", printable(&reason));
@@ -353,12 +376,13 @@ async fn session(plan: &Plan) -> anyhow::Result<Exit> {
 /// One connection: connect, wait for the namespace's verdict, then print events.
 async fn attempt(
     plan: &Plan,
+    tls: Option<&native_tls::TlsConnector>,
     cookie: Option<&CookieHeader>,
     progress: &mut Progress,
     deadline: &mut Option<Instant>,
 ) -> anyhow::Result<Ended> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let builder = client_builder(plan, cookie, &tx);
+    let builder = client_builder(plan, tls, cookie, &tx);
     drop(tx);
     let connect_deadline = deadline.unwrap_or_else(|| Instant::now() + DEFAULT_CONNECT_TIMEOUT);
     let client = match timeout_at(connect_deadline, builder.connect()).await {
@@ -485,6 +509,7 @@ fn gone(last_error: Option<&str>, was_connected: bool) -> String {
 
 fn client_builder(
     plan: &Plan,
+    tls: Option<&native_tls::TlsConnector>,
     cookie: Option<&CookieHeader>,
     tx: &mpsc::UnboundedSender<Signal>,
 ) -> ClientBuilder {
@@ -498,6 +523,9 @@ fn client_builder(
         })
         .reconnect(false)
         .reconnect_on_disconnect(false);
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls.clone());
+    }
     for (name, value) in &plan.headers {
         builder = builder.opening_header(name.clone(), value.clone());
     }
@@ -664,14 +692,18 @@ fn json_line(name: &str, payload: &Payload, at: SystemTime) -> String {
 
 /// `--login`: GET the page like a browser and keep the cookies it sets, following same-origin
 /// redirects. Exits 1 when no cookie named `--cookie-name` comes back.
-async fn login(plan: &Plan) -> anyhow::Result<CookieHeader> {
+async fn login(
+    plan: &Plan,
+    tls: Option<&native_tls::TlsConnector>,
+) -> anyhow::Result<CookieHeader> {
     let deadline = plan
         .next_deadline()
         .unwrap_or_else(|| Instant::now() + DEFAULT_CONNECT_TIMEOUT);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .context("cannot set up the HTTP client")?;
+    let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(tls) = tls {
+        client = client.use_preconfigured_tls(tls.clone());
+    }
+    let client = client.build().context("cannot set up the HTTP client")?;
     let mut jar: Vec<(String, String)> = Vec::new();
     let mut url = plan.page_url.clone();
     let mut status = reqwest::StatusCode::OK;
