@@ -2,6 +2,7 @@
 
 mod cli;
 mod completions;
+mod connect;
 mod exit;
 mod secrets;
 mod sign;
@@ -22,7 +23,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => completions::run(args),
         Command::Man => completions::man(),
         Command::Serve(_) => Err(anyhow::anyhow!("serve is not built yet")),
-        Command::Connect(_) => Err(anyhow::anyhow!("connect is not built yet")),
+        Command::Connect(args) => connect::run(args),
     };
     match outcome {
         Ok(exit) => exit.into(),

@@ -19,32 +19,67 @@ fn stdout_of(out: &std::process::Output) -> String {
 fn sign_prints_each_format() {
     let sb = Sandbox::new();
     let sign = |format: &str| {
-        let out = sb.cmd().args(["sign", "hello", "--secret", "tobiiscool", "--format", format]).output().unwrap();
+        let out = sb
+            .cmd()
+            .args([
+                "sign",
+                "hello",
+                "--secret",
+                "tobiiscool",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{format}: {out:?}");
         stdout_of(&out)
     };
     assert_eq!(sign("pair"), format!("{HELLO_PAIR}\n"));
-    assert_eq!(sign("value"), "s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI\n");
+    assert_eq!(
+        sign("value"),
+        "s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI\n"
+    );
     assert_eq!(sign("raw"), format!("{HELLO_RAW}\n"));
-    assert_eq!(sign("set-cookie"), format!("{HELLO_PAIR}; Path=/; HttpOnly\n"));
+    assert_eq!(
+        sign("set-cookie"),
+        format!("{HELLO_PAIR}; Path=/; HttpOnly\n")
+    );
     let json: serde_json::Value = serde_json::from_str(&sign("json")).unwrap();
     assert_eq!(json["sid"], "hello");
     assert_eq!(json["pair"], HELLO_PAIR);
     assert_eq!(json["raw"], HELLO_RAW);
-    assert_eq!(json["set_cookie"], format!("{HELLO_PAIR}; Path=/; HttpOnly"));
+    assert_eq!(
+        json["set_cookie"],
+        format!("{HELLO_PAIR}; Path=/; HttpOnly")
+    );
 }
 
 #[test]
 fn sign_default_output_is_a_default_name_pair_with_a_new_sid() {
     let sb = Sandbox::new();
-    let out = sb.cmd().args(["sign", "--secret", "x".repeat(40).as_str()]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["sign", "--secret", "x".repeat(40).as_str()])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let line = stdout_of(&out);
-    let value = line.trim_end().strip_prefix("express.sid=s%3A").expect("pair");
+    let value = line
+        .trim_end()
+        .strip_prefix("express.sid=s%3A")
+        .expect("pair");
     let (sid, _) = value.rsplit_once('.').unwrap();
     assert_eq!(sid.len(), 32, "express-session sized sid: {sid}");
-    assert!(out.stderr.is_empty(), "no talk for a strong secret: {:?}", String::from_utf8_lossy(&out.stderr));
-    let again = sb.cmd().args(["sign", "--secret", "x".repeat(40).as_str()]).output().unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "no talk for a strong secret: {:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = sb
+        .cmd()
+        .args(["sign", "--secret", "x".repeat(40).as_str()])
+        .output()
+        .unwrap();
     assert_ne!(stdout_of(&again), line, "each run makes a new sid");
 }
 
@@ -53,8 +88,26 @@ fn sign_attributes() {
     let sb = Sandbox::new();
     let out = sb
         .cmd()
-        .args(["sign", "hello", "--secret", "tobiiscool", "--format", "set-cookie", "--max-age", "1h"])
-        .args(["--domain", "example.com", "--path", "/app", "--same-site", "lax", "--secure", "--no-http-only"])
+        .args([
+            "sign",
+            "hello",
+            "--secret",
+            "tobiiscool",
+            "--format",
+            "set-cookie",
+            "--max-age",
+            "1h",
+        ])
+        .args([
+            "--domain",
+            "example.com",
+            "--path",
+            "/app",
+            "--same-site",
+            "lax",
+            "--secure",
+            "--no-http-only",
+        ])
         .output()
         .unwrap();
     let line = stdout_of(&out);
@@ -68,7 +121,11 @@ fn sign_attributes() {
 #[test]
 fn sign_count_mints_distinct_cookies() {
     let sb = Sandbox::new();
-    let out = sb.cmd().args(["sign", "--count", "50", "--secret", "s3", "--format", "raw"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["sign", "--count", "50", "--secret", "s3", "--format", "raw"])
+        .output()
+        .unwrap();
     let lines: std::collections::HashSet<_> = stdout_of(&out).lines().map(str::to_owned).collect();
     assert_eq!(lines.len(), 50);
 }
@@ -80,26 +137,56 @@ fn default_secret_file_is_created_once_private_and_shared() {
     assert!(first.status.success());
     let path = sb.path().join("data/sio-auth/secret");
     let stderr = String::from_utf8_lossy(&first.stderr);
-    assert!(stderr.contains("created a new secret in") && stderr.contains(&*path.to_string_lossy()), "{stderr}");
+    assert!(
+        stderr.contains("created a new secret in") && stderr.contains(&*path.to_string_lossy()),
+        "{stderr}"
+    );
     let secret = std::fs::read_to_string(&path).unwrap();
     assert_eq!(secret.len(), 44, "43 base64url characters and a newline");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
-    assert!(!stderr.contains(secret.trim()), "the secret itself is never printed");
+    assert!(
+        !stderr.contains(secret.trim()),
+        "the secret itself is never printed"
+    );
     let second = sb.cmd().args(["sign", "hello"]).output().unwrap();
-    assert_eq!(stdout_of(&second), stdout_of(&first), "same secret on the second run");
+    assert_eq!(
+        stdout_of(&second),
+        stdout_of(&first),
+        "same secret on the second run"
+    );
     assert!(second.stderr.is_empty(), "nothing to say the second time");
-    sb.cmd().arg("verify").write_stdin(first.stdout).assert().success().stdout("hello\n");
+    sb.cmd()
+        .arg("verify")
+        .write_stdin(first.stdout)
+        .assert()
+        .success()
+        .stdout("hello\n");
 }
 
 #[test]
 fn env_secret_and_secret_file_rotation() {
     let sb = Sandbox::new();
-    let old = sb.cmd().args(["sign", "abc", "--secret", "old-secret-old-secret-old-secret"]).output().unwrap();
-    let file = sb.write("secrets", "new-secret-new-secret-new-secret\r\n\nold-secret-old-secret-old-secret\n");
+    let old = sb
+        .cmd()
+        .args([
+            "sign",
+            "abc",
+            "--secret",
+            "old-secret-old-secret-old-secret",
+        ])
+        .output()
+        .unwrap();
+    let file = sb.write(
+        "secrets",
+        "new-secret-new-secret-new-secret\r\n\nold-secret-old-secret-old-secret\n",
+    );
     #[cfg(unix)]
     std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     sb.cmd()
@@ -109,7 +196,12 @@ fn env_secret_and_secret_file_rotation() {
         .assert()
         .success()
         .stdout("{\"valid\":true,\"sid\":\"abc\",\"secret_index\":1,\"reason\":null}\n");
-    let new = sb.cmd().args(["sign", "abc", "--secret-file"]).arg(&file).output().unwrap();
+    let new = sb
+        .cmd()
+        .args(["sign", "abc", "--secret-file"])
+        .arg(&file)
+        .output()
+        .unwrap();
     sb.cmd()
         .args(["verify", "-"])
         .env("SIO_AUTH_SECRET", "new-secret-new-secret-new-secret")
@@ -137,10 +229,24 @@ fn verify_accepts_every_input_form_and_streams_a_batch() {
         format!("theme=dark;{HELLO_PAIR}"),
     ];
     for form in &forms {
-        sb.cmd().args(["verify", "--secret", "tobiiscool", form]).assert().success().stdout("hello\n");
+        sb.cmd()
+            .args(["verify", "--secret", "tobiiscool", form])
+            .assert()
+            .success()
+            .stdout("hello\n");
     }
-    let batch: String = forms.iter().cycle().take(10_000).map(|f| format!("{f}\n")).collect();
-    let out = sb.cmd().args(["verify", "--secret", "tobiiscool"]).write_stdin(batch).output().unwrap();
+    let batch: String = forms
+        .iter()
+        .cycle()
+        .take(10_000)
+        .map(|f| format!("{f}\n"))
+        .collect();
+    let out = sb
+        .cmd()
+        .args(["verify", "--secret", "tobiiscool"])
+        .write_stdin(batch)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert_eq!(stdout_of(&out), "hello\n".repeat(10_000));
 }
@@ -158,7 +264,12 @@ fn verify_reports_each_reason_and_exits_1() {
         "",
     ]
     .join("\n");
-    let out = sb.cmd().args(["verify", "--secret", "tobiiscool"]).write_stdin(input.clone()).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["verify", "--secret", "tobiiscool"])
+        .write_stdin(input.clone())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout_of(&out), "hello\n");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -169,15 +280,29 @@ fn verify_reports_each_reason_and_exits_1() {
         "line 5: invalid: malformed: the signature is not 43 characters of standard base64",
         "line 6: invalid: bad signature",
     ] {
-        assert!(stderr.contains(expected), "missing {expected:?} in {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in {stderr}"
+        );
     }
-    let out = sb.cmd().args(["verify", "--json", "--secret", "tobiiscool"]).write_stdin(input).output().unwrap();
-    let lines: Vec<serde_json::Value> =
-        stdout_of(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out = sb
+        .cmd()
+        .args(["verify", "--json", "--secret", "tobiiscool"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = stdout_of(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 6, "one object per input line");
     assert_eq!(lines[0]["valid"], true);
     assert_eq!(lines[5]["reason"], "bad signature");
-    assert!(lines[1..].iter().all(|l| l["valid"] == false && l["sid"].is_null()));
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l["valid"] == false && l["sid"].is_null())
+    );
 }
 
 #[test]
@@ -190,14 +315,33 @@ fn verify_bad_lines_get_clear_reasons() {
     input.extend_from_slice(b"express.sid=s%3A\xff\xfe\n"); // invalid UTF-8
     input.extend_from_slice(HELLO_PAIR.as_bytes());
     input.extend_from_slice(b"\r\n"); // CRLF line endings are fine
-    let out = sb.cmd().args(["verify", "--secret", "tobiiscool"]).write_stdin(input).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["verify", "--secret", "tobiiscool"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stdout_of(&out), "hello\n", "the good line after the bad ones still counts");
+    assert_eq!(
+        stdout_of(&out),
+        "hello\n",
+        "the good line after the bad ones still counts"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 1: invalid: empty input"), "{stderr}");
-    assert!(stderr.contains("line 2: invalid: input longer than 65536 bytes"), "{stderr}");
-    assert!(stderr.contains("line 3: invalid: input is not valid UTF-8"), "{stderr}");
-    assert_eq!(stderr.lines().count(), 4, "one line per problem plus the weak-secret warning: {stderr}");
+    assert!(
+        stderr.contains("line 2: invalid: input longer than 65536 bytes"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 3: invalid: input is not valid UTF-8"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().count(),
+        4,
+        "one line per problem plus the weak-secret warning: {stderr}"
+    );
 }
 
 #[test]
@@ -225,11 +369,22 @@ fn verify_answers_while_stdin_is_still_open() {
 fn bad_names_sids_and_secret_files_are_usage_errors() {
     let sb = Sandbox::new();
     for name in ["a;b", "a\rb", "a\nb", "", "a b", "a=b"] {
-        sb.cmd().args(["sign", "x", "--secret", "k", "--cookie-name", name]).assert().code(2).stderr(contains("cookie name"));
-        sb.cmd().args(["verify", "x", "--secret", "k", "--cookie-name", name]).assert().code(2);
+        sb.cmd()
+            .args(["sign", "x", "--secret", "k", "--cookie-name", name])
+            .assert()
+            .code(2)
+            .stderr(contains("cookie name"));
+        sb.cmd()
+            .args(["verify", "x", "--secret", "k", "--cookie-name", name])
+            .assert()
+            .code(2);
     }
     for sid in ["a;b", "a\rb", "a\nb", ""] {
-        sb.cmd().args(["sign", sid, "--secret", "k"]).assert().code(2).stderr(contains("session id"));
+        sb.cmd()
+            .args(["sign", sid, "--secret", "k"])
+            .assert()
+            .code(2)
+            .stderr(contains("session id"));
     }
     let empty = sb.write("empty", "");
     let blank = sb.write("blank", "\n\n");
@@ -244,14 +399,31 @@ fn bad_names_sids_and_secret_files_are_usage_errors() {
         (&not_a_dir, "cannot read secret file"),
         (&sb.path().to_path_buf(), "is a directory"),
     ] {
-        let out = sb.cmd().args(["verify", "x", "--secret-file"]).arg(path).output().unwrap();
+        let out = sb
+            .cmd()
+            .args(["verify", "x", "--secret-file"])
+            .arg(path)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{path:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.starts_with("sio-auth: error: ") && stderr.contains(message), "{path:?}: {stderr}");
+        assert!(
+            stderr.starts_with("sio-auth: error: ") && stderr.contains(message),
+            "{path:?}: {stderr}"
+        );
         assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
     }
-    sb.cmd().args(["sign", "--secret", ""]).assert().code(2).stderr(contains("must not be empty"));
-    sb.cmd().args(["sign", "x"]).env("SIO_AUTH_SECRET", "").assert().code(2).stderr(contains("SIO_AUTH_SECRET"));
+    sb.cmd()
+        .args(["sign", "--secret", ""])
+        .assert()
+        .code(2)
+        .stderr(contains("must not be empty"));
+    sb.cmd()
+        .args(["sign", "x"])
+        .env("SIO_AUTH_SECRET", "")
+        .assert()
+        .code(2)
+        .stderr(contains("SIO_AUTH_SECRET"));
 }
 
 #[cfg(unix)]
@@ -266,17 +438,32 @@ fn unreadable_secret_file() {
         eprintln!("note: running as root, mode 000 does not make a file unreadable");
         return;
     }
-    sb.cmd().args(["verify", "x", "--secret-file"]).arg(&file).assert().code(2).stderr(contains("Permission denied"));
+    sb.cmd()
+        .args(["verify", "x", "--secret-file"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("Permission denied"));
 }
 
 #[test]
 fn weak_secrets_are_warned_about_without_being_shown() {
     let sb = Sandbox::new();
-    for (secret, why) in [("keyboard cat", "well-known"), ("short-but-unique", "only 16 bytes")] {
-        let out = sb.cmd().args(["sign", "x", "--secret", secret]).output().unwrap();
+    for (secret, why) in [
+        ("keyboard cat", "well-known"),
+        ("short-but-unique", "only 16 bytes"),
+    ] {
+        let out = sb
+            .cmd()
+            .args(["sign", "x", "--secret", secret])
+            .output()
+            .unwrap();
         assert!(out.status.success());
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("warning") && stderr.contains(why), "{stderr}");
+        assert!(
+            stderr.contains("warning") && stderr.contains(why),
+            "{stderr}"
+        );
         assert!(!stderr.contains(secret), "{stderr}");
     }
 }
@@ -285,11 +472,24 @@ fn weak_secrets_are_warned_about_without_being_shown() {
 fn secrets_stay_out_of_help_and_errors() {
     let sb = Sandbox::new();
     let secret = "do-not-print-me-do-not-print-me-42";
-    let help = sb.cmd().args(["sign", "--help"]).env("SIO_AUTH_SECRET", secret).output().unwrap();
+    let help = sb
+        .cmd()
+        .args(["sign", "--help"])
+        .env("SIO_AUTH_SECRET", secret)
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&help.stdout).contains(secret));
-    let bad = sb.cmd().args(["sign", "a;b", "--secret", secret]).output().unwrap();
+    let bad = sb
+        .cmd()
+        .args(["sign", "a;b", "--secret", secret])
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&bad.stderr).contains(secret));
-    let bad = sb.cmd().args(["sign", "a", "--secret", secret, "--domain", "bad;domain"]).output().unwrap();
+    let bad = sb
+        .cmd()
+        .args(["sign", "a", "--secret", secret, "--domain", "bad;domain"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&bad.stderr).contains(secret));
 }
@@ -299,23 +499,43 @@ fn broken_pipe_ends_quietly() {
     let sb = Sandbox::new();
     let mut child = sb
         .std_cmd()
-        .args(["sign", "--count", "1000000", "--secret", "k".repeat(32).as_str()])
+        .args([
+            "sign",
+            "--count",
+            "1000000",
+            "--secret",
+            "k".repeat(32).as_str(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut first = [0u8; 10];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn help_documents_exit_codes() {
     let sb = Sandbox::new();
     for args in [&["--help"][..], &["verify", "--help"], &["sign", "--help"]] {
-        sb.cmd().args(args).assert().success().stdout(contains("Exit codes:")).stdout(contains("  1  "));
+        sb.cmd()
+            .args(args)
+            .assert()
+            .success()
+            .stdout(contains("Exit codes:"))
+            .stdout(contains("  1  "));
     }
 }

@@ -16,7 +16,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
 
@@ -28,15 +31,17 @@ impl Lcg {
     fn text(&mut self, max_len: u64) -> String {
         let len = 1 + self.below(max_len);
         (0..len)
-            .map(|_| loop {
-                let c = match self.below(4) {
-                    0 => char::from_u32(0x20 + u32::try_from(self.below(0x5f)).unwrap()),
-                    1 => char::from_u32(0xa0 + u32::try_from(self.below(0x160)).unwrap()),
-                    2 => char::from_u32(0x4e00 + u32::try_from(self.below(0x5000)).unwrap()),
-                    _ => char::from_u32(0x1f300 + u32::try_from(self.below(0x300)).unwrap()),
-                };
-                if let Some(c) = c.filter(|&c| c != ';') {
-                    break c;
+            .map(|_| {
+                loop {
+                    let c = match self.below(4) {
+                        0 => char::from_u32(0x20 + u32::try_from(self.below(0x5f)).unwrap()),
+                        1 => char::from_u32(0xa0 + u32::try_from(self.below(0x160)).unwrap()),
+                        2 => char::from_u32(0x4e00 + u32::try_from(self.below(0x5000)).unwrap()),
+                        _ => char::from_u32(0x1f300 + u32::try_from(self.below(0x300)).unwrap()),
+                    };
+                    if let Some(c) = c.filter(|&c| c != ';') {
+                        break c;
+                    }
                 }
             })
             .collect()
@@ -44,13 +49,23 @@ impl Lcg {
 }
 
 fn parse(lines: &[String]) -> Vec<Value> {
-    lines.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect()
+    lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
 }
 
 #[test]
 fn cookies_signed_by_node_verify_here() {
-    let Some(fixture) = node_fixture("cookies_signed_by_node_verify_here") else { return };
-    let pairs = parse(&node_lines(&fixture, "sign.js", &["--random", "1300", "--seed", "20261125"], ""));
+    let Some(fixture) = node_fixture("cookies_signed_by_node_verify_here") else {
+        return;
+    };
+    let pairs = parse(&node_lines(
+        &fixture,
+        "sign.js",
+        &["--random", "1300", "--seed", "20261125"],
+        "",
+    ));
     // One secret per line of a secret file: secrets must be unique, without line breaks.
     let mut seen = HashSet::new();
     let pairs: Vec<_> = pairs
@@ -64,7 +79,10 @@ fn cookies_signed_by_node_verify_here() {
     assert_eq!(pairs.len(), 1000);
 
     let sb = Sandbox::new();
-    let secrets: String = pairs.iter().map(|p| format!("{}\n", p["secret"].as_str().unwrap())).collect();
+    let secrets: String = pairs
+        .iter()
+        .map(|p| format!("{}\n", p["secret"].as_str().unwrap()))
+        .collect();
     let secret_file = sb.write("secrets", secrets);
     let input: String = pairs
         .iter()
@@ -75,20 +93,45 @@ fn cookies_signed_by_node_verify_here() {
             _ => format!("{}\n", p["raw"].as_str().unwrap()),
         })
         .collect();
-    let out = sb.cmd().args(["verify", "--json", "--secret-file"]).arg(&secret_file).write_stdin(input).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""));
-    let verdicts: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out = sb
+        .cmd()
+        .args(["verify", "--json", "--secret-file"])
+        .arg(&secret_file)
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()
+            .unwrap_or("")
+    );
+    let verdicts: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(verdicts.len(), pairs.len());
     for (i, (pair, verdict)) in pairs.iter().zip(&verdicts).enumerate() {
         assert_eq!(verdict["valid"], true, "pair {i}: {pair} → {verdict}");
         assert_eq!(verdict["sid"], pair["sid"], "pair {i}");
-        assert_eq!(verdict["secret_index"], json!(i), "pair {i}: the secret at line {} signed it", i + 1);
+        assert_eq!(
+            verdict["secret_index"],
+            json!(i),
+            "pair {i}: the secret at line {} signed it",
+            i + 1
+        );
     }
 }
 
 #[test]
 fn cookies_signed_here_are_accepted_by_express_session() {
-    let Some(fixture) = node_fixture("cookies_signed_here_are_accepted_by_express_session") else { return };
+    let Some(fixture) = node_fixture("cookies_signed_here_are_accepted_by_express_session") else {
+        return;
+    };
     let sb = Sandbox::new();
     let mut rng = Lcg(0x5eed);
     let cases: Vec<(String, String)> = (0..1000).map(|_| (rng.text(40), rng.text(120))).collect();
@@ -104,67 +147,150 @@ fn cookies_signed_here_are_accepted_by_express_session() {
                         .map(|(sid, secret)| {
                             let out = sb
                                 .cmd()
-                                .args(["sign", "--format", "json", &format!("--secret={secret}"), "--", sid])
+                                .args([
+                                    "sign",
+                                    "--format",
+                                    "json",
+                                    &format!("--secret={secret}"),
+                                    "--",
+                                    sid,
+                                ])
                                 .output()
                                 .unwrap();
-                            assert!(out.status.success(), "{sid:?}: {}", String::from_utf8_lossy(&out.stderr));
+                            assert!(
+                                out.status.success(),
+                                "{sid:?}: {}",
+                                String::from_utf8_lossy(&out.stderr)
+                            );
                             serde_json::from_slice::<Value>(&out.stdout).unwrap()
                         })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        lanes.into_iter().flat_map(|lane| lane.join().unwrap()).collect()
+        lanes
+            .into_iter()
+            .flat_map(|lane| lane.join().unwrap())
+            .collect()
     });
     let input: String = signed
         .iter()
         .zip(&cases)
-        .map(|(s, (_, secret))| format!("{}\n", json!({"cookie_header": s["pair"], "secrets": [secret]})))
+        .map(|(s, (_, secret))| {
+            format!(
+                "{}\n",
+                json!({"cookie_header": s["pair"], "secrets": [secret]})
+            )
+        })
         .collect();
     let verdicts = parse(&node_lines(&fixture, "verify.js", &[], &input));
     assert_eq!(verdicts.len(), cases.len());
     for ((sid, _), verdict) in cases.iter().zip(&verdicts) {
-        assert_eq!(verdict["sid"], json!(sid), "express-session's verdict on our cookie for {sid:?}");
+        assert_eq!(
+            verdict["sid"],
+            json!(sid),
+            "express-session's verdict on our cookie for {sid:?}"
+        );
     }
 }
 
 #[test]
 fn a_real_express_app_and_sio_auth_accept_each_others_cookies() {
-    let Some(fixture) = node_fixture("a_real_express_app_and_sio_auth_accept_each_others_cookies") else { return };
+    let Some(fixture) = node_fixture("a_real_express_app_and_sio_auth_accept_each_others_cookies")
+    else {
+        return;
+    };
     let secret = "express-and-sio-auth-share-this-secret";
     let mut node = Command::new("node");
-    node.arg(fixture.join("app.js")).args(["0", secret]).current_dir(&fixture).env_remove("REDIS_URL");
+    node.arg(fixture.join("app.js"))
+        .args(["0", secret])
+        .current_dir(&fixture)
+        .env_remove("REDIS_URL");
     let app = Peer::spawn(node);
     let sb = Sandbox::new();
 
     // express-session issues a cookie; sio-auth verify finds the same session id in it.
     let (status, headers, body) = http(app.addr, "GET", "/", &[]);
     assert_eq!(status, 200);
-    let set_cookie = headers.iter().find(|(n, _)| n == "set-cookie").map(|(_, v)| v.clone()).expect("Set-Cookie");
+    let set_cookie = headers
+        .iter()
+        .find(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.clone())
+        .expect("Set-Cookie");
     let pair = set_cookie.split(';').next().unwrap();
-    let sid = serde_json::from_str::<Value>(&body).unwrap()["sid"].as_str().unwrap().to_owned();
-    sb.cmd().args(["verify", "--secret", secret, pair]).assert().success().stdout(format!("{sid}\n"));
+    let sid = serde_json::from_str::<Value>(&body).unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sb.cmd()
+        .args(["verify", "--secret", secret, pair])
+        .assert()
+        .success()
+        .stdout(format!("{sid}\n"));
     // The whole Set-Cookie line works as input too (it parses as a Cookie header).
-    sb.cmd().args(["verify", "--secret", secret, &set_cookie]).assert().success().stdout(format!("{sid}\n"));
+    sb.cmd()
+        .args(["verify", "--secret", secret, &set_cookie])
+        .assert()
+        .success()
+        .stdout(format!("{sid}\n"));
 
     // sio-auth signs; express-session's own cookie parsing extracts our session id.
-    let ours = sb.cmd().args(["sign", "sio-auth-made-this", "--secret", secret]).output().unwrap();
+    let ours = sb
+        .cmd()
+        .args(["sign", "sio-auth-made-this", "--secret", secret])
+        .output()
+        .unwrap();
     let ours = String::from_utf8(ours.stdout).unwrap().trim().to_owned();
-    let (_, _, body) = http(app.addr, "GET", "/cookie-sid", &[("Cookie", &format!("theme=dark; {ours}"))]);
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["cookie_sid"], "sio-auth-made-this", "{body}");
-    let other = sb.cmd().args(["sign", "x", "--secret", "a-different-secret-a-different-secret"]).output().unwrap();
+    let (_, _, body) = http(
+        app.addr,
+        "GET",
+        "/cookie-sid",
+        &[("Cookie", &format!("theme=dark; {ours}"))],
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["cookie_sid"],
+        "sio-auth-made-this",
+        "{body}"
+    );
+    let other = sb
+        .cmd()
+        .args([
+            "sign",
+            "x",
+            "--secret",
+            "a-different-secret-a-different-secret",
+        ])
+        .output()
+        .unwrap();
     let other = String::from_utf8(other.stdout).unwrap().trim().to_owned();
     let (_, _, body) = http(app.addr, "GET", "/cookie-sid", &[("Cookie", &other)]);
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["cookie_sid"], Value::Null, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["cookie_sid"],
+        Value::Null,
+        "{body}"
+    );
 }
 
 /// Every accepted and rejected case of WIRE.md, judged by express-session and by sio-auth.
 #[test]
 fn wire_cases_get_express_sessions_verdicts() {
-    let Some(fixture) = node_fixture("wire_cases_get_express_sessions_verdicts") else { return };
+    let Some(fixture) = node_fixture("wire_cases_get_express_sessions_verdicts") else {
+        return;
+    };
     let sb = Sandbox::new();
     let sign = |sid: &str, secret: &str| -> String {
-        let out = sb.cmd().args(["sign", "--format", "value", &format!("--secret={secret}"), "--", sid]).output().unwrap();
+        let out = sb
+            .cmd()
+            .args([
+                "sign",
+                "--format",
+                "value",
+                &format!("--secret={secret}"),
+                "--",
+                sid,
+            ])
+            .output()
+            .unwrap();
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     };
     let other_sid = sign("other", "tobiiscool");
@@ -184,10 +310,16 @@ fn wire_cases_get_express_sessions_verdicts() {
         // Accepted by Node.
         (format!("express.sid={HELLO}"), Some("hello")),
         (format!("express.sid={HELLO_RAW}"), Some("hello")),
-        (format!("express.sid={}", HELLO.replace("%3A", "%3a")), Some("hello")),
+        (
+            format!("express.sid={}", HELLO.replace("%3A", "%3a")),
+            Some("hello"),
+        ),
         (format!("express.sid=\"{HELLO}\""), Some("hello")),
         (format!("a=1;  express.sid={HELLO} ;b=2"), Some("hello")),
-        (format!("express.sid={HELLO}; express.sid=garbage"), Some("hello")),
+        (
+            format!("express.sid={HELLO}; express.sid=garbage"),
+            Some("hello"),
+        ),
         (format!("express.sid={dotted}"), Some("a.b.c")),
         (format!("express.sid={unicode}"), Some("sid-é-😀-会话")),
         // Rejected by Node.
@@ -205,7 +337,10 @@ fn wire_cases_get_express_sessions_verdicts() {
         (format!("express.sid={}", &HELLO[4..]), None),
         (format!("express.sid=S{}", &HELLO[1..]), None),
         (format!("express.sid=s%3Ahello.{other_sig}"), None),
-        (format!("express.sid={}", sign("hello", "not-in-the-list")), None),
+        (
+            format!("express.sid={}", sign("hello", "not-in-the-list")),
+            None,
+        ),
         (format!("express.sid={empty_sid}"), None),
         (format!("express.sid={empty_signed}"), None),
         (format!("a=b, express.sid={HELLO}"), None),
@@ -216,12 +351,29 @@ fn wire_cases_get_express_sessions_verdicts() {
     let secrets = ["tobiiscool", &"k".repeat(100), "ключ-🔑"];
     let node_input: String = cases
         .iter()
-        .map(|(header, _)| format!("{}\n", json!({"cookie_header": header, "secrets": ["tobiiscool"]})))
+        .map(|(header, _)| {
+            format!(
+                "{}\n",
+                json!({"cookie_header": header, "secrets": ["tobiiscool"]})
+            )
+        })
         .collect();
     let node = parse(&node_lines(&fixture, "verify.js", &[], &node_input));
-    let ours_input: String = cases.iter().map(|(header, _)| format!("Cookie: {header}\n")).collect();
-    let out = sb.cmd().args(["verify", "--json", "--secret", "tobiiscool"]).write_stdin(ours_input).output().unwrap();
-    let ours: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let ours_input: String = cases
+        .iter()
+        .map(|(header, _)| format!("Cookie: {header}\n"))
+        .collect();
+    let out = sb
+        .cmd()
+        .args(["verify", "--json", "--secret", "tobiiscool"])
+        .write_stdin(ours_input)
+        .output()
+        .unwrap();
+    let ours: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(ours.len(), cases.len());
     for (((header, expected), node), ours) in cases.iter().zip(&node).zip(&ours) {
         assert_eq!(node["sid"], json!(expected), "express-session on {header}");
@@ -233,15 +385,32 @@ fn wire_cases_get_express_sessions_verdicts() {
         let value = sign("rotated", secret);
         let header = format!("express.sid={value}");
         let line = json!({"cookie_header": header, "secrets": ["newest-secret", secret]});
-        let node = parse(&node_lines(&fixture, "verify.js", &[], &format!("{line}\n")));
+        let node = parse(&node_lines(
+            &fixture,
+            "verify.js",
+            &[],
+            &format!("{line}\n"),
+        ));
         let out = sb
             .cmd()
-            .args(["verify", "--json", "--secret=newest-secret", &format!("--secret={secret}"), &header])
+            .args([
+                "verify",
+                "--json",
+                "--secret=newest-secret",
+                &format!("--secret={secret}"),
+                &header,
+            ])
             .output()
             .unwrap();
         let ours: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(node[0]["sid"], "rotated");
-        assert_eq!((node[0]["secret_index"].clone(), ours["secret_index"].clone()), (json!(1), json!(1)));
+        assert_eq!(
+            (
+                node[0]["secret_index"].clone(),
+                ours["secret_index"].clone()
+            ),
+            (json!(1), json!(1))
+        );
         assert_eq!(ours["sid"], "rotated");
     }
 }

@@ -4,4 +4,5 @@ mod util;
 
 mod cli;
 mod completions;
+mod connect;
 mod interop;
