@@ -1,4 +1,5 @@
 //! The one integration-test binary: every test drives the real `sio-auth` executable.
+#![allow(clippy::unwrap_used)]
 
 mod util;
 

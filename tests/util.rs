@@ -7,28 +7,28 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The `sio-auth` binary under test.
-pub fn bin() -> &'static str {
+pub(crate) fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_sio-auth")
 }
 
 /// A private data directory, so no test reads or creates the user's default secret.
-pub struct Sandbox {
-    pub dir: tempfile::TempDir,
+pub(crate) struct Sandbox {
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Sandbox {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             dir: tempfile::tempdir().expect("temp dir"),
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// `sio-auth ARGS` with XDG_DATA_HOME inside the sandbox and no secret in the environment.
-    pub fn cmd(&self) -> assert_cmd::Command {
+    pub(crate) fn cmd(&self) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::new(bin());
         cmd.env("XDG_DATA_HOME", self.path().join("data"))
             .env("HOME", self.path())
@@ -38,7 +38,7 @@ impl Sandbox {
     }
 
     /// The same as a `std::process::Command`, for tests that stream or spawn.
-    pub fn std_cmd(&self) -> Command {
+    pub(crate) fn std_cmd(&self) -> Command {
         let mut cmd = Command::new(bin());
         cmd.env("XDG_DATA_HOME", self.path().join("data"))
             .env("HOME", self.path())
@@ -47,7 +47,7 @@ impl Sandbox {
         cmd
     }
 
-    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.path().join(name);
         std::fs::write(&path, contents).expect("write file");
         path
@@ -55,12 +55,12 @@ impl Sandbox {
 }
 
 /// Whether we run under CI, where a missing peer is a failure rather than a skip.
-pub fn in_ci() -> bool {
+pub(crate) fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// Reports a missing peer: a loud SKIPPED on a developer's machine, a failure under CI=true.
-pub fn missing_peer(test: &str, why: &str) {
+pub(crate) fn missing_peer(test: &str, why: &str) {
     if in_ci() {
         panic!("{test}: required peer missing under CI=true: {why}");
     }
@@ -68,7 +68,7 @@ pub fn missing_peer(test: &str, why: &str) {
 }
 
 /// The npm fixture under tests/node, when node and its installed packages are there.
-pub fn node_fixture(test: &str) -> Option<PathBuf> {
+pub(crate) fn node_fixture(test: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node");
     let node_ok = Command::new("node")
         .arg("--version")
@@ -86,16 +86,16 @@ pub fn node_fixture(test: &str) -> Option<PathBuf> {
 }
 
 /// A child process that is killed (by PID) when dropped.
-pub struct Peer {
-    pub child: std::process::Child,
-    pub addr: std::net::SocketAddr,
-    pub stderr_log: PathBuf,
+pub(crate) struct Peer {
+    pub(crate) child: std::process::Child,
+    pub(crate) addr: std::net::SocketAddr,
+    pub(crate) stderr_log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Peer {
     /// Spawns `cmd`, waits (up to 20 s) for its `listening on http://ADDR` line on stdout.
-    pub fn spawn(mut cmd: Command) -> Self {
+    pub(crate) fn spawn(mut cmd: Command) -> Self {
         use std::io::BufRead as _;
         let dir = tempfile::tempdir().expect("temp dir");
         let stderr_log = dir.path().join("stderr.log");
@@ -136,17 +136,17 @@ impl Peer {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    pub fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
     }
 
     /// Sends SIGTERM and waits for the exit status, at most `limit`.
     #[cfg(unix)]
-    pub fn terminate(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+    pub(crate) fn terminate(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -169,7 +169,7 @@ impl Drop for Peer {
 }
 
 /// A minimal HTTP/1.1 request over a fresh connection; returns (status, headers, body).
-pub fn http(
+pub(crate) fn http(
     addr: std::net::SocketAddr,
     method: &str,
     path: &str,
@@ -229,7 +229,7 @@ fn dechunk(mut body: &str) -> String {
 }
 
 /// Runs a node script of the fixture with `input` on stdin; returns its stdout lines.
-pub fn node_lines(fixture: &Path, script: &str, args: &[&str], input: &str) -> Vec<String> {
+pub(crate) fn node_lines(fixture: &Path, script: &str, args: &[&str], input: &str) -> Vec<String> {
     use std::io::Write as _;
     let mut child = Command::new("node")
         .arg(fixture.join(script))
