@@ -5,6 +5,7 @@ mod completions;
 mod connect;
 mod exit;
 mod secrets;
+mod serve;
 mod sign;
 mod verify;
 
@@ -22,7 +23,10 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man => completions::man(),
-        Command::Serve(_) => Err(anyhow::anyhow!("serve is not built yet")),
+        Command::Serve(args) => {
+            init_logging("info");
+            serve::run(args)
+        }
         Command::Connect(args) => connect::run(args),
     };
     match outcome {
@@ -33,4 +37,15 @@ fn main() -> ExitCode {
             exit::exit_for(&error).into()
         }
     }
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides the default level.
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("sio_auth={default},warn")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
 }
