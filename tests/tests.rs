@@ -7,3 +7,4 @@ mod cli;
 mod completions;
 mod connect;
 mod interop;
+mod serve;

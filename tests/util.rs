@@ -146,7 +146,10 @@ impl Peer {
 
     /// Sends SIGTERM and waits for the exit status, at most `limit`.
     #[cfg(unix)]
-    pub(crate) fn terminate(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+    pub(crate) fn terminate(
+        &mut self,
+        limit: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -257,4 +260,37 @@ pub(crate) fn node_lines(fixture: &Path, script: &str, args: &[&str], input: &st
         .lines()
         .map(str::to_owned)
         .collect()
+}
+
+/// A running `sio-auth serve` on a free loopback port, killed on drop.
+pub(crate) fn serve(sb: &Sandbox, args: &[&str]) -> Peer {
+    let mut cmd = sb.std_cmd();
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(args);
+    Peer::spawn(cmd)
+}
+
+/// Sends raw bytes as a request on a new connection and reads until the server closes it or
+/// `wait` passes; returns the status code and the body.
+pub(crate) fn raw_http(
+    addr: std::net::SocketAddr,
+    request: &[u8],
+    wait: std::time::Duration,
+) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let _ = stream.write_all(request);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }

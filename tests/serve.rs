@@ -1,0 +1,535 @@
+//! `sio-auth serve` against the official socket.io-client (tests/node/client.js), Node-made
+//! cookies, raw HTTP and bad input.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::util::{Peer, Sandbox, http, node_fixture, node_lines, raw_http, serve};
+
+const SECRET: &str = "serve-test-secret-serve-test-secret";
+
+fn now_ms() -> i64 {
+    i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+/// Runs the official client; returns its exit code and its JSON lines.
+fn official_client(
+    fixture: &std::path::Path,
+    url: &str,
+    args: &[&str],
+) -> (Option<i32>, Vec<Value>) {
+    let out = Command::new("node")
+        .arg(fixture.join("client.js"))
+        .arg(url)
+        .args(args)
+        .args(["--timeout", "10000"])
+        .output()
+        .expect("node client.js");
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    (out.status.code(), lines)
+}
+
+fn ticks(lines: &[Value]) -> Vec<i64> {
+    lines
+        .iter()
+        .filter(|l| l["event"] == "data")
+        .map(|l| l["args"][0].as_i64().expect("ms"))
+        .collect()
+}
+
+fn assert_sane_ticks(lines: &[Value], n: usize, what: &str) {
+    let ticks = ticks(lines);
+    assert_eq!(ticks.len(), n, "{what}: {lines:?}");
+    let now = now_ms();
+    for t in &ticks {
+        assert!(
+            (now - 10_000..=now + 1_000).contains(t),
+            "{what}: tick {t} is not near now ({now})"
+        );
+    }
+    assert!(
+        ticks.windows(2).all(|w| w[0] < w[1]),
+        "{what}: ticks increase: {ticks:?}"
+    );
+}
+
+fn sign(sb: &Sandbox, sid: &str) -> String {
+    let out = sb
+        .cmd()
+        .args(["sign", sid, "--secret", SECRET])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn set_cookie_of(headers: &[(String, String)]) -> Option<String> {
+    headers
+        .iter()
+        .find(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.clone())
+}
+
+#[test]
+fn page_issues_one_express_session_cookie() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET]);
+    let (status, headers, body) = http(server.addr, "GET", "/", &[]);
+    assert_eq!(status, 200);
+    assert!(body.contains("<title>sio-auth</title>") && body.contains("/sio-auth/client.js"));
+    let set_cookie = set_cookie_of(&headers).expect("a new visitor gets a cookie");
+    let shape = regex_lite(&set_cookie);
+    assert!(shape, "express-session's shape: {set_cookie}");
+    let pair = set_cookie.split(';').next().unwrap().to_owned();
+    let sid = sb
+        .cmd()
+        .args(["verify", "--secret", SECRET, &pair])
+        .output()
+        .unwrap();
+    assert!(sid.status.success());
+    assert_eq!(String::from_utf8(sid.stdout).unwrap().trim().len(), 32);
+
+    let (_, headers, _) = http(
+        server.addr,
+        "GET",
+        "/",
+        &[("Cookie", &format!("theme=dark; {pair}"))],
+    );
+    assert_eq!(set_cookie_of(&headers), None, "a valid cookie is kept");
+    let forged = format!("{}x", &pair);
+    let (_, headers, _) = http(server.addr, "GET", "/", &[("Cookie", &forged)]);
+    assert!(
+        set_cookie_of(&headers).is_some(),
+        "an invalid cookie is replaced"
+    );
+
+    let (status, headers, script) = http(server.addr, "GET", "/sio-auth/client.js", &[]);
+    assert_eq!(status, 200);
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "content-type" && v.starts_with("text/javascript"))
+    );
+    assert!(script.contains("EIO=4"));
+    assert_eq!(http(server.addr, "GET", "/nothing-here", &[]).0, 404);
+    assert!(
+        !server.stderr().contains(pair.split('.').nth(1).unwrap()),
+        "no cookie in the logs"
+    );
+}
+
+/// `express.sid=s%3A<32 base64url>.<sig>; Path=/; HttpOnly; SameSite=Lax`, checked by hand.
+fn regex_lite(set_cookie: &str) -> bool {
+    let Some(rest) = set_cookie.strip_prefix("express.sid=s%3A") else {
+        return false;
+    };
+    let Some((value, attributes)) = rest.split_once("; ") else {
+        return false;
+    };
+    let Some((sid, sig)) = value.split_once('.') else {
+        return false;
+    };
+    sid.len() == 32
+        && sid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && sig.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'%')
+        && attributes == "Path=/; HttpOnly; SameSite=Lax"
+}
+
+#[test]
+fn official_client_gets_ticks_with_every_kind_of_cookie() {
+    let Some(fixture) = node_fixture("official_client_gets_ticks_with_every_kind_of_cookie") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "100"]);
+
+    let (_, headers, _) = http(server.addr, "GET", "/", &[]);
+    let from_page = set_cookie_of(&headers)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let from_sign = sign(&sb, "signed-by-sio-auth");
+    let line = serde_json::json!({"sid": "signed-by-node", "secret": SECRET}).to_string();
+    let node = node_lines(&fixture, "sign.js", &[], &format!("{line}\n"));
+    let from_node = format!(
+        "express.sid={}",
+        serde_json::from_str::<Value>(&node[0]).unwrap()["encoded"]
+            .as_str()
+            .unwrap()
+    );
+    let mut app_cmd = Command::new("node");
+    app_cmd
+        .arg(fixture.join("app.js"))
+        .args(["0", SECRET])
+        .current_dir(&fixture)
+        .env_remove("REDIS_URL");
+    let app = Peer::spawn(app_cmd);
+    let (_, headers, _) = http(app.addr, "GET", "/", &[]);
+    let from_express = set_cookie_of(&headers)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    for (source, cookie) in [
+        ("GET /", &from_page),
+        ("sio-auth sign", &from_sign),
+        ("cookie-signature", &from_node),
+        ("express-session", &from_express),
+    ] {
+        for transport in ["websocket", "polling", "default"] {
+            let what = format!("{source} over {transport}");
+            let (code, lines) = official_client(
+                &fixture,
+                &server.url(),
+                &["--cookie", cookie, "--transport", transport, "--count", "3"],
+            );
+            assert_eq!(code, Some(0), "{what}: {lines:?}");
+            assert_eq!(lines[0]["event"], "connect", "{what}");
+            assert_sane_ticks(&lines, 3, &what);
+        }
+    }
+}
+
+#[test]
+fn official_client_gets_the_refusal_reasons() {
+    let Some(fixture) = node_fixture("official_client_gets_the_refusal_reasons") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET]);
+    let good = sign(&sb, "someone");
+    let tampered = good.replacen("someone", "someonf", 1);
+    let other_secret = {
+        let out = sb
+            .cmd()
+            .args([
+                "sign",
+                "someone",
+                "--secret",
+                "another-secret-another-secret-xx",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let cases: [(&str, Option<&str>, &str); 6] = [
+        ("no cookie", None, "No cookie transmitted."),
+        ("tampered sid", Some(&tampered), "Cookie is invalid."),
+        ("another secret", Some(&other_secret), "Cookie is invalid."),
+        (
+            "unsigned",
+            Some("express.sid=someone"),
+            "Cookie is invalid.",
+        ),
+        (
+            "another cookie only",
+            Some("theme=dark"),
+            "Cookie is invalid.",
+        ),
+        (
+            "malformed percent-encoding",
+            Some("express.sid=s%3Asomeone.%E0%A4%A"),
+            "Cookie is invalid.",
+        ),
+    ];
+    for (what, cookie, reason) in cases {
+        for transport in ["websocket", "polling"] {
+            let mut args = vec!["--transport", transport, "--count", "1"];
+            if let Some(cookie) = cookie {
+                args.extend(["--cookie", cookie]);
+            }
+            let (code, lines) = official_client(&fixture, &server.url(), &args);
+            assert_eq!(code, Some(1), "{what} over {transport}: {lines:?}");
+            assert_eq!(
+                lines.last().unwrap()["message"],
+                reason,
+                "{what} over {transport}"
+            );
+            assert!(ticks(&lines).is_empty());
+        }
+    }
+    let (code, lines) = official_client(
+        &fixture,
+        &server.url(),
+        &["--cookie", &good, "--namespace", "/elsewhere"],
+    );
+    assert_eq!(
+        (code, lines.last().unwrap()["message"].as_str()),
+        (Some(1), Some("Invalid namespace"))
+    );
+    let logs = server.stderr();
+    assert!(
+        logs.contains("handshake refused: No cookie transmitted.")
+            && logs.contains("handshake refused: Cookie is invalid.")
+    );
+    assert!(
+        !logs.contains(good.rsplit_once('.').unwrap().1) && !logs.contains(SECRET),
+        "no cookie or secret in logs"
+    );
+}
+
+/// A polling handshake by hand: returns the Engine.IO sid from the open packet.
+fn polling_open(addr: std::net::SocketAddr, cookie: &[u8]) -> String {
+    let mut request =
+        b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            .to_vec();
+    if !cookie.is_empty() {
+        request.extend_from_slice(b"Cookie: ");
+        request.extend_from_slice(cookie);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"\r\n");
+    let (status, body) = raw_http(addr, &request, Duration::from_secs(5));
+    assert_eq!(status, 200, "{body}");
+    let open: Value = serde_json::from_str(body.strip_prefix('0').expect("open packet")).unwrap();
+    open["sid"].as_str().unwrap().to_owned()
+}
+
+fn polling_post(addr: std::net::SocketAddr, sid: &str, payload: &str) -> u16 {
+    let request = format!(
+        "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{payload}",
+        payload.len()
+    );
+    raw_http(addr, request.as_bytes(), Duration::from_secs(5)).0
+}
+
+fn polling_get(addr: std::net::SocketAddr, sid: &str) -> (u16, String) {
+    let request = format!(
+        "GET /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    );
+    raw_http(addr, request.as_bytes(), Duration::from_secs(30))
+}
+
+#[test]
+fn bad_input_is_refused_while_other_clients_keep_their_ticks() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "50"]);
+    // A well-behaved client, ticking all along.
+    let mut watcher = sb
+        .std_cmd()
+        .args([
+            "connect",
+            &server.url(),
+            "--cookie",
+            &sign(&sb, "watcher"),
+            "--transport",
+            "websocket",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let watcher_out = watcher.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<i64>();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(watcher_out)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Ok(ms) = line.parse() {
+                let _ = tx.send(ms);
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the watcher gets ticks");
+    let started = now_ms();
+
+    // A 64 KB Cookie header: 431 before any authorization code runs.
+    let huge = format!("express.sid={}", "a".repeat(64 * 1024));
+    let (status, _) = raw_http(
+        server.addr,
+        format!(
+            "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nCookie: {huge}\r\n\r\n"
+        )
+        .as_bytes(),
+        Duration::from_secs(5),
+    );
+    assert_eq!(status, 431);
+    // 1000 cookies with a valid one last: accepted (about 10 KB, under the 16 KiB limit).
+    let many: String =
+        (0..1000).map(|i| format!("c{i}=v; ")).collect::<String>() + &sign(&sb, "many");
+    let sid = polling_open(server.addr, many.as_bytes());
+    assert_eq!(polling_post(server.addr, &sid, "40"), 200);
+    let (_, body) = polling_get(server.addr, &sid);
+    assert!(body.contains("40{\"sid\""), "accepted: {body}");
+    // 1000 cookies without the session cookie, malformed escapes, non-UTF-8 bytes: refused.
+    let without: String = (0..1000)
+        .map(|i| format!("c{i}=v"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    for cookie in [
+        without.as_bytes(),
+        b"express.sid=s%3A%E0%A4%A.%%%",
+        b"express.sid=s%3A\xff\xfe\x80.abc",
+        b"\xc3\x28=\xa0\xa1",
+    ] {
+        let sid = polling_open(server.addr, cookie);
+        assert_eq!(polling_post(server.addr, &sid, "40"), 200);
+        let (_, body) = polling_get(server.addr, &sid);
+        assert!(
+            body.contains(r#"44{"message":"Cookie is invalid."}"#),
+            "{body}"
+        );
+    }
+    // Engine.IO v3 and garbage handshakes: clear 400s.
+    let (status, body) = raw_http(
+        server.addr,
+        b"GET /socket.io/?EIO=3&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n",
+        Duration::from_secs(5),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Unsupported protocol version"), "{body}");
+    let (status, _) = raw_http(
+        server.addr,
+        b"GET /socket.io/?EIO=4&transport=carrier-pigeon HTTP/1.1\r\nHost: x\r\n\r\n",
+        Duration::from_secs(5),
+    );
+    assert_eq!(status, 400);
+    let (status, _) = raw_http(
+        server.addr,
+        b"\x16\x03\x01 not http at all\r\n\r\n",
+        Duration::from_secs(5),
+    );
+    assert_eq!(status, 400);
+
+    // The watcher kept ticking through all of it.
+    let mut after = 0;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while after < 5 && Instant::now() < deadline {
+        if let Ok(ms) = rx.recv_timeout(Duration::from_secs(1)) {
+            if ms > started {
+                after += 1;
+            }
+        }
+    }
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    assert_eq!(after, 5, "the well-behaved client kept receiving ticks");
+}
+
+#[test]
+fn a_refused_session_is_closed_promptly() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET]);
+    let sid = polling_open(server.addr, b"express.sid=forged");
+    let refused_at = Instant::now();
+    assert_eq!(polling_post(server.addr, &sid, "40"), 200);
+    let mut seen = String::new();
+    // Poll until the server ends the session (a close packet, or the sid is gone).
+    loop {
+        let (status, body) = polling_get(server.addr, &sid);
+        seen.push_str(&body);
+        if status != 200 || body.split('\u{1e}').any(|p| p == "1") {
+            break;
+        }
+        assert!(
+            refused_at.elapsed() < Duration::from_secs(10),
+            "still open: {seen}"
+        );
+        // Answer pings like a client would, so only the refusal can end the session.
+        if body.split('\u{1e}').any(|p| p == "2") {
+            polling_post(server.addr, &sid, "3");
+        }
+    }
+    assert!(seen.contains("Cookie is invalid."), "{seen}");
+    let took = refused_at.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "closed after {took:?}, not held for the 45 s default"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_with_sockets_connected_exits_0_within_2_s() {
+    let sb = Sandbox::new();
+    let mut server = serve(&sb, &["--secret", SECRET, "--interval", "100"]);
+    let mut clients: Vec<_> = (0..3)
+        .map(|i| {
+            let transport = if i == 0 { "polling" } else { "websocket" };
+            sb.std_cmd()
+                .args([
+                    "connect",
+                    &server.url(),
+                    "--cookie",
+                    &sign(&sb, "c"),
+                    "--transport",
+                    transport,
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for client in &mut clients {
+        use std::io::BufRead as _;
+        let mut line = String::new();
+        std::io::BufReader::new(client.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.trim().parse::<i64>().is_ok(),
+            "connected and ticking: {line:?}"
+        );
+    }
+    let start = Instant::now();
+    let status = server
+        .terminate(Duration::from_secs(5))
+        .expect("exits after SIGTERM");
+    let took = start.elapsed();
+    assert_eq!(status.code(), Some(0));
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    for mut client in clients {
+        let _ = client.kill();
+        let _ = client.wait();
+    }
+}
+
+#[test]
+fn bad_serve_arguments() {
+    let sb = Sandbox::new();
+    sb.cmd()
+        .args(["serve", "--listen", "nowhere"])
+        .assert()
+        .code(2);
+    sb.cmd()
+        .args(["serve", "--interval", "0", "--secret", SECRET])
+        .assert()
+        .code(2);
+    sb.cmd()
+        .args(["serve", "--event", "", "--secret", SECRET])
+        .assert()
+        .code(2);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = sb
+        .cmd()
+        .args(["serve", "--listen", &addr, "--secret", SECRET])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("sio-auth: error: cannot listen on {addr}")),
+        "{stderr}"
+    );
+}
