@@ -414,10 +414,11 @@ fn bad_input_is_refused_while_other_clients_keep_their_ticks() {
     let mut after = 0;
     let deadline = Instant::now() + Duration::from_secs(5);
     while after < 5 && Instant::now() < deadline {
-        if let Ok(ms) = rx.recv_timeout(Duration::from_secs(1)) {
-            if ms > started {
-                after += 1;
-            }
+        if rx
+            .recv_timeout(Duration::from_secs(1))
+            .is_ok_and(|ms| ms > started)
+        {
+            after += 1;
         }
     }
     let _ = watcher.kill();
