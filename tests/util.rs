@@ -67,19 +67,34 @@ pub(crate) fn missing_peer(test: &str, why: &str) {
     eprintln!("\n*** SKIPPED {test}: {why} ***\n");
 }
 
-/// The npm fixture under tests/node, when node and its installed packages are there.
+/// The npm fixture under tests/node, when node is there; its packages are installed from the
+/// lock file (`npm ci`) on first use when missing.
 pub(crate) fn node_fixture(test: &str) -> Option<PathBuf> {
+    static INSTALLED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node");
-    let node_ok = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let node_ok = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
     if !node_ok {
         missing_peer(test, "`node` is not on PATH");
         return None;
     }
-    if !dir.join("node_modules/express-session").is_dir() {
-        missing_peer(test, "run `npm ci` in tests/node first");
+    let installed = INSTALLED.get_or_init(|| {
+        if dir.join("node_modules/.package-lock.json").is_file() {
+            return Ok(());
+        }
+        eprintln!("installing the npm test fixture: npm ci in {}", dir.display());
+        let out = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .output()
+            .map_err(|e| format!("cannot run npm: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("`npm ci` in tests/node failed: {}", String::from_utf8_lossy(&out.stderr)))
+        }
+    });
+    if let Err(why) = installed {
+        missing_peer(test, why);
         return None;
     }
     Some(dir)
