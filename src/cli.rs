@@ -36,6 +36,8 @@ pub(crate) enum Command {
     Verify(VerifyArgs),
     /// Connect to a Socket.IO server with a session cookie and print the events it sends.
     Connect(ConnectArgs),
+    /// Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets.
+    Bench(BenchArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -256,6 +258,87 @@ pub(crate) struct ConnectArgs {
     /// Reconnect with backoff when the server goes away (never after a refusal).
     #[arg(long)]
     pub(crate) reconnect: bool,
+}
+
+/// What each `bench` client does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BenchMode {
+    /// Connect, get authorized (or refused), disconnect, again, for --duration.
+    Cycle,
+    /// Open --clients sockets, keep them for --duration, measure the tick delay.
+    Hold,
+}
+
+/// How `bench` clients connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BenchTransport {
+    /// A WebSocket from the start.
+    Websocket,
+    /// The official client's default: a polling handshake, then an upgrade to WebSocket.
+    Default,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Cookies: each connection sends a fresh cookie signed with the secret options (a new random
+session id each), or --cookie for all of them. --forged mixes in a share of connections with
+forged cookies and counts any that are accepted.
+
+Output: one summary on stdout (--json: one JSON object); progress on stderr. In hold mode,
+`sio-auth bench: holding N sockets` is printed on stderr once all of them are connected.")]
+pub(crate) struct BenchArgs {
+    /// Server URL.
+    #[arg(value_name = "URL", default_value = "http://127.0.0.1:3000", value_parser = parse_http_url)]
+    pub(crate) url: url::Url,
+
+    /// Concurrent clients (cycle) or sockets to hold (hold).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) clients: u32,
+
+    /// What each client does.
+    #[arg(long, value_enum, default_value_t = BenchMode::Cycle)]
+    pub(crate) mode: BenchMode,
+
+    /// How long to run the cycles, or to hold the sockets once connected.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
+    pub(crate) duration: Duration,
+
+    /// How clients connect.
+    #[arg(long, value_enum, default_value_t = BenchTransport::Websocket)]
+    pub(crate) transport: BenchTransport,
+
+    /// In cycle mode, also wait for the first event after being authorized.
+    #[arg(long)]
+    pub(crate) first_tick: bool,
+
+    /// Share of connections (0 to 1) that send a forged cookie.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = parse_share)]
+    pub(crate) forged: f64,
+
+    /// Send this Cookie header instead of signing fresh cookies.
+    #[arg(long, value_name = "COOKIE")]
+    pub(crate) cookie: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) secrets: SecretArgs,
+
+    #[command(flatten)]
+    pub(crate) cookie_name: CookieNameArg,
+
+    /// Namespace to join.
+    #[arg(long, value_name = "NS", default_value = "/", value_parser = parse_namespace)]
+    pub(crate) namespace: String,
+
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err("expected a number from 0 to 1, e.g. 0.1".to_owned()),
+    }
 }
 
 /// Shells we generate completions for.

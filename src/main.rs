@@ -1,5 +1,6 @@
 //! `sio-auth`: Express-style session cookies and Socket.IO connections authorized by them.
 
+mod bench;
 mod cli;
 mod completions;
 mod connect;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man => completions::man(),
         Command::Serve(args) => {
