@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check signed session cookies; prints the session id of each valid one')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a Socket.IO server with a session cookie and print the events it sends')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -95,6 +96,25 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'sio-auth;bench' {
+            [CompletionResult]::new('--clients', '--clients', [CompletionResultType]::ParameterName, 'Concurrent clients (cycle) or sockets to hold (hold)')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'What each client does')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long to run the cycles, or to hold the sockets once connected')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How clients connect')
+            [CompletionResult]::new('--forged', '--forged', [CompletionResultType]::ParameterName, 'Share of connections (0 to 1) that send a forged cookie')
+            [CompletionResult]::new('--cookie', '--cookie', [CompletionResultType]::ParameterName, 'Send this Cookie header instead of signing fresh cookies')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET')
+            [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]')
+            [CompletionResult]::new('--cookie-name', '--cookie-name', [CompletionResultType]::ParameterName, 'Name of the session cookie')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to join')
+            [CompletionResult]::new('--first-tick', '--first-tick', [CompletionResultType]::ParameterName, 'In cycle mode, also wait for the first event after being authorized')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the summary as one JSON object')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'sio-auth;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -114,6 +134,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check signed session cookies; prints the session id of each valid one')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a Socket.IO server with a session cookie and print the events it sends')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -129,6 +150,9 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             break
         }
         'sio-auth;help;connect' {
+            break
+        }
+        'sio-auth;help;bench' {
             break
         }
         'sio-auth;help;completions' {

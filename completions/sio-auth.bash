@@ -16,6 +16,9 @@ _sio__auth() {
             ",$1")
                 cmd="sio__auth"
                 ;;
+            sio__auth,bench)
+                cmd="sio__auth__subcmd__bench"
+                ;;
             sio__auth,completions)
                 cmd="sio__auth__subcmd__completions"
                 ;;
@@ -36,6 +39,9 @@ _sio__auth() {
                 ;;
             sio__auth,verify)
                 cmd="sio__auth__subcmd__verify"
+                ;;
+            sio__auth__subcmd__help,bench)
+                cmd="sio__auth__subcmd__help__subcmd__bench"
                 ;;
             sio__auth__subcmd__help,completions)
                 cmd="sio__auth__subcmd__help__subcmd__completions"
@@ -65,12 +71,66 @@ _sio__auth() {
 
     case "${cmd}" in
         sio__auth)
-            opts="-h -V --help --version serve sign verify connect completions man help"
+            opts="-h -V --help --version serve sign verify connect bench completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sio__subcmd__auth__subcmd__bench)
+            opts="-h -V --clients --mode --duration --transport --first-tick --forged --cookie --secret --secret-file --cookie-name --namespace --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "cycle hold" -- "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transport)
+                    COMPREPLY=($(compgen -W "websocket default" -- "${cur}"))
+                    return 0
+                    ;;
+                --forged)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -143,8 +203,22 @@ _sio__auth() {
             return 0
             ;;
         sio__subcmd__auth__subcmd__help)
-            opts="serve sign verify connect completions man help"
+            opts="serve sign verify connect bench completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sio__subcmd__auth__subcmd__help__subcmd__bench)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -26,6 +26,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand sign 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
             cand verify 'Check signed session cookies; prints the session id of each valid one'
             cand connect 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+            cand bench 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -87,6 +88,24 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sio-auth;bench'= {
+            cand --clients 'Concurrent clients (cycle) or sockets to hold (hold)'
+            cand --mode 'What each client does'
+            cand --duration 'How long to run the cycles, or to hold the sockets once connected'
+            cand --transport 'How clients connect'
+            cand --forged 'Share of connections (0 to 1) that send a forged cookie'
+            cand --cookie 'Send this Cookie header instead of signing fresh cookies'
+            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
+            cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
+            cand --cookie-name 'Name of the session cookie'
+            cand --namespace 'Namespace to join'
+            cand --first-tick 'In cycle mode, also wait for the first event after being authorized'
+            cand --json 'Print the summary as one JSON object'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'sio-auth;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -104,6 +123,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand sign 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
             cand verify 'Check signed session cookies; prints the session id of each valid one'
             cand connect 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+            cand bench 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -115,6 +135,8 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
         &'sio-auth;help;verify'= {
         }
         &'sio-auth;help;connect'= {
+        }
+        &'sio-auth;help;bench'= {
         }
         &'sio-auth;help;completions'= {
         }

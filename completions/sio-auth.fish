@@ -30,6 +30,7 @@ complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "serve" -d 'Run th
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -82,14 +83,31 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l json -d 'P
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l reconnect -d 'Reconnect with backoff when the server goes away (never after a refusal)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l clients -d 'Concurrent clients (cycle) or sockets to hold (hold)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l mode -d 'What each client does' -r -f -a "cycle\t'Connect, get authorized (or refused), disconnect, again, for --duration'
+hold\t'Open --clients sockets, keep them for --duration, measure the tick delay'"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l duration -d 'How long to run the cycles, or to hold the sockets once connected' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l transport -d 'How clients connect' -r -f -a "websocket\t'A WebSocket from the start'
+default\t'The official client\'s default: a polling handshake, then an upgrade to WebSocket'"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l forged -d 'Share of connections (0 to 1) that send a forged cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie -d 'Send this Cookie header instead of signing fresh cookies' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie-name -d 'Name of the session cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l namespace -d 'Namespace to join' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l first-tick -d 'In cycle mode, also wait for the first event after being authorized'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l json -d 'Print the summary as one JSON object'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s V -l version -d 'Print version'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "serve" -d 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "serve" -d 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -21,8 +21,8 @@ use serde_json::json;
 use sio_auth::cookie::{Keyring, SetCookie, new_sid};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
 use crate::cli::{BenchArgs, BenchMode, BenchTransport};
 use crate::exit::{Exit, ExitOnError as _};
@@ -51,19 +51,34 @@ impl Cookies {
             Some(cookie) => vec![cookie.clone()],
             None => {
                 let keyring = secrets::keyring(&args.secrets)?;
-                (0..POOL).map(|_| sign(&keyring, name)).collect::<anyhow::Result<_>>()?
+                (0..POOL)
+                    .map(|_| sign(&keyring, name))
+                    .collect::<anyhow::Result<_>>()?
             }
         };
-        let forger = Keyring::new([sio_auth::cookie::Secret::new(sio_auth::cookie::random_token(32)?)?])?;
-        let forged = (0..POOL).map(|_| sign(&forger, name)).collect::<anyhow::Result<_>>()?;
-        Ok(Self { valid, forged, forged_share: args.forged })
+        let forger = Keyring::new([sio_auth::cookie::Secret::new(
+            sio_auth::cookie::random_token(32)?,
+        )?])?;
+        let forged = (0..POOL)
+            .map(|_| sign(&forger, name))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Self {
+            valid,
+            forged,
+            forged_share: args.forged,
+        })
     }
 
     /// The cookie of the `n`-th connection, and whether it is forged. Forged connections are
     /// spread evenly: connection n is forged when its share boundary is crossed.
     fn pick(&self, n: u64) -> (&str, bool) {
-        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let forged = (((n + 1) as f64) * self.forged_share).floor() > ((n as f64) * self.forged_share).floor();
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let forged = (((n + 1) as f64) * self.forged_share).floor()
+            > ((n as f64) * self.forged_share).floor();
         let pool = if forged { &self.forged } else { &self.valid };
         let index = usize::try_from(n).unwrap_or(0) % pool.len();
         (&pool[index], forged)
@@ -85,24 +100,40 @@ struct Target {
 
 impl Target {
     fn new(url: &url::Url, namespace: &str) -> anyhow::Result<Self> {
-        let host = url.host_str().ok_or_else(|| anyhow!("the URL has no host"))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| anyhow!("the URL has no host"))?;
         let port = url.port_or_known_default().unwrap_or(80);
         if matches!(url.scheme(), "https" | "wss") {
             bail!("bench speaks plain http/ws only; point it at the server's http port");
         }
         let host_port = format!("{host}:{port}");
         let ws_url = format!("ws://{host_port}/socket.io/?EIO=4&transport=websocket");
-        let connect_packet = if namespace == "/" { "40".to_owned() } else { format!("40{namespace},") };
-        Ok(Self { host_port, ws_url, connect_packet })
+        let connect_packet = if namespace == "/" {
+            "40".to_owned()
+        } else {
+            format!("40{namespace},")
+        };
+        Ok(Self {
+            host_port,
+            ws_url,
+            connect_packet,
+        })
     }
 
     /// Whether a Socket.IO packet (after the Engine.IO `4`) is for our namespace.
     fn strip_namespace<'a>(&self, packet: &'a str) -> Option<&'a str> {
         let ns = self.connect_packet.strip_prefix("40").unwrap_or_default();
         if ns.is_empty() {
-            if packet.starts_with('/') { None } else { Some(packet) }
+            if packet.starts_with('/') {
+                None
+            } else {
+                Some(packet)
+            }
         } else {
-            packet.strip_prefix(ns.trim_end_matches(','))?.strip_prefix(',')
+            packet
+                .strip_prefix(ns.trim_end_matches(','))?
+                .strip_prefix(',')
         }
     }
 }
@@ -139,15 +170,24 @@ struct Counters {
     next: AtomicU64,
 }
 
-async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow::Result<serde_json::Value> {
+async fn cycle(
+    args: &BenchArgs,
+    target: Target,
+    cookies: Arc<Cookies>,
+) -> anyhow::Result<serde_json::Value> {
     let counters = Arc::new(Counters::default());
     let stop = Arc::new(AtomicBool::new(false));
     let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..args.clients {
-        let (target, cookies, counters, stop, first_error) =
-            (target.clone(), cookies.clone(), counters.clone(), stop.clone(), first_error.clone());
+        let (target, cookies, counters, stop, first_error) = (
+            target.clone(),
+            cookies.clone(),
+            counters.clone(),
+            stop.clone(),
+            first_error.clone(),
+        );
         let (transport, first_tick) = (args.transport, args.first_tick);
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(4096);
@@ -163,8 +203,14 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
                     Ok(verdict) => {
                         latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
                         let (total, wrong) = match verdict {
-                            Verdict::Accepted => (&counters.accepted, forged.then_some(&counters.forged_accepted)),
-                            Verdict::Refused => (&counters.refused, (!forged).then_some(&counters.valid_refused)),
+                            Verdict::Accepted => (
+                                &counters.accepted,
+                                forged.then_some(&counters.forged_accepted),
+                            ),
+                            Verdict::Refused => (
+                                &counters.refused,
+                                (!forged).then_some(&counters.valid_refused),
+                            ),
                         };
                         total.fetch_add(1, Ordering::Relaxed);
                         if let Some(wrong) = wrong {
@@ -173,7 +219,10 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
                     }
                     Err(e) => {
                         counters.errors.fetch_add(1, Ordering::Relaxed);
-                        first_error.lock().map(|mut slot| slot.get_or_insert_with(|| format!("{e:#}")).clone()).ok();
+                        first_error
+                            .lock()
+                            .map(|mut slot| slot.get_or_insert_with(|| format!("{e:#}")).clone())
+                            .ok();
                         // Don't spin on a dead server.
                         tokio::time::sleep(Duration::from_millis(10)).await;
                     }
@@ -193,11 +242,18 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let handshakes = load(&counters.accepted) + load(&counters.refused);
     if handshakes == 0 {
-        let why = first_error.lock().ok().and_then(|e| e.clone()).unwrap_or_default();
+        let why = first_error
+            .lock()
+            .ok()
+            .and_then(|e| e.clone())
+            .unwrap_or_default();
         return Err(anyhow!("no handshake completed: {why}")).exit_with(Exit::Network);
     }
     if let Some(e) = first_error.lock().ok().and_then(|e| e.clone()) {
-        eprintln!("sio-auth bench: {} connections failed; the first: {e}", load(&counters.errors));
+        eprintln!(
+            "sio-auth bench: {} connections failed; the first: {e}",
+            load(&counters.errors)
+        );
     }
     #[allow(clippy::cast_precision_loss)]
     let rate = handshakes as f64 / elapsed;
@@ -218,7 +274,11 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
     }))
 }
 
-async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow::Result<serde_json::Value> {
+async fn hold(
+    args: &BenchArgs,
+    target: Target,
+    cookies: Arc<Cookies>,
+) -> anyhow::Result<serde_json::Value> {
     let started = Instant::now();
     let deadline = Arc::new(std::sync::OnceLock::<Instant>::new());
     let connected = Arc::new(AtomicU64::new(0));
@@ -228,8 +288,13 @@ async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow
     // Open sockets a few hundred at a time, as a crowd of browsers would arrive.
     let gate = Arc::new(tokio::sync::Semaphore::new(256));
     for n in 0..total {
-        let (target, deadline, connected, all_in, gate) =
-            (target.clone(), deadline.clone(), connected.clone(), all_in.clone(), gate.clone());
+        let (target, deadline, connected, all_in, gate) = (
+            target.clone(),
+            deadline.clone(),
+            connected.clone(),
+            all_in.clone(),
+            gate.clone(),
+        );
         let cookie = cookies.pick(n).0.to_owned();
         tasks.push(tokio::spawn(async move {
             let permit = gate.acquire_owned().await.ok();
@@ -243,9 +308,16 @@ async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow
             }
             let mut delays = Vec::new();
             loop {
-                let until = deadline.get().copied().unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
-                let Ok(message) = tokio::time::timeout_at(until.into(), ws.next()).await else { break };
-                let Some(message) = message else { bail!("the server closed the socket") };
+                let until = deadline
+                    .get()
+                    .copied()
+                    .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+                let Ok(message) = tokio::time::timeout_at(until.into(), ws.next()).await else {
+                    break;
+                };
+                let Some(message) = message else {
+                    bail!("the server closed the socket")
+                };
                 let text = match message? {
                     Message::Text(text) => text,
                     Message::Close(_) => bail!("the server closed the socket"),
@@ -305,7 +377,9 @@ async fn ws_open(target: &Target, cookie: &str) -> anyhow::Result<Ws> {
 
 async fn ws_open_url(url: &str, cookie: &str) -> anyhow::Result<Ws> {
     let mut request = url.into_client_request()?;
-    request.headers_mut().insert(http::header::COOKIE, http::HeaderValue::from_str(cookie)?);
+    request
+        .headers_mut()
+        .insert(http::header::COOKIE, http::HeaderValue::from_str(cookie)?);
     let (ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await?;
     Ok(ws)
 }
@@ -313,11 +387,19 @@ async fn ws_open_url(url: &str, cookie: &str) -> anyhow::Result<Ws> {
 /// Reads the open packet, joins the namespace and returns the server's verdict.
 async fn wait_verdict(ws: &mut Ws, target: &Target) -> anyhow::Result<Verdict> {
     loop {
-        let message = ws.next().await.ok_or_else(|| anyhow!("the server closed the socket"))??;
-        let Message::Text(text) = message else { continue };
+        let message = ws
+            .next()
+            .await
+            .ok_or_else(|| anyhow!("the server closed the socket"))??;
+        let Message::Text(text) = message else {
+            continue;
+        };
         let text = text.as_str();
         match text.as_bytes().first() {
-            Some(b'0') => ws.send(Message::text(target.connect_packet.clone())).await?,
+            Some(b'0') => {
+                ws.send(Message::text(target.connect_packet.clone()))
+                    .await?;
+            }
             Some(b'2') => ws.send(Message::text("3")).await?,
             Some(b'4') => {
                 if let Some(verdict) = socket_io_verdict(target, &text[1..]) {
@@ -360,7 +442,10 @@ async fn ws_handshake(target: &Target, cookie: &str, first_tick: bool) -> anyhow
 
 async fn wait_event(ws: &mut Ws, target: &Target) -> anyhow::Result<()> {
     loop {
-        let message = ws.next().await.ok_or_else(|| anyhow!("the server closed the socket"))??;
+        let message = ws
+            .next()
+            .await
+            .ok_or_else(|| anyhow!("the server closed the socket"))??;
         if let Message::Text(text) = message {
             if text.as_str() == "2" {
                 ws.send(Message::text("3")).await?;
@@ -372,23 +457,33 @@ async fn wait_event(ws: &mut Ws, target: &Target) -> anyhow::Result<()> {
 }
 
 /// The official client's default: polling handshake and CONNECT, then the WebSocket upgrade.
-async fn polling_handshake(target: &Target, cookie: &str, first_tick: bool) -> anyhow::Result<Verdict> {
+async fn polling_handshake(
+    target: &Target,
+    cookie: &str,
+    first_tick: bool,
+) -> anyhow::Result<Verdict> {
     let mut http = HttpConnection::open(&target.host_port).await?;
-    let open = http.request("GET", "/socket.io/?EIO=4&transport=polling", cookie, "").await?;
+    let open = http
+        .request("GET", "/socket.io/?EIO=4&transport=polling", cookie, "")
+        .await?;
     let sid = open
         .strip_prefix('0')
         .and_then(|o| serde_json::from_str::<serde_json::Value>(o).ok())
         .and_then(|o| o["sid"].as_str().map(str::to_owned))
         .ok_or_else(|| anyhow!("no Engine.IO open packet: {open:.80}"))?;
     let path = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
-    http.request("POST", &path, cookie, &target.connect_packet).await?;
+    http.request("POST", &path, cookie, &target.connect_packet)
+        .await?;
     let verdict = loop {
         let body = http.request("GET", &path, cookie, "").await?;
         let mut verdict = None;
         for packet in body.split('\u{1e}') {
             if packet == "2" {
                 http.request("POST", &path, cookie, "3").await?;
-            } else if let Some(v) = packet.strip_prefix('4').and_then(|p| socket_io_verdict(target, p)) {
+            } else if let Some(v) = packet
+                .strip_prefix('4')
+                .and_then(|p| socket_io_verdict(target, p))
+            {
                 verdict = Some(v);
             }
         }
@@ -397,11 +492,17 @@ async fn polling_handshake(target: &Target, cookie: &str, first_tick: bool) -> a
         }
     };
     if verdict == Verdict::Accepted {
-        let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket&sid={sid}", target.host_port);
+        let url = format!(
+            "ws://{}/socket.io/?EIO=4&transport=websocket&sid={sid}",
+            target.host_port
+        );
         let mut ws = ws_open_url(&url, cookie).await?;
         ws.send(Message::text("2probe")).await?;
         loop {
-            let message = ws.next().await.ok_or_else(|| anyhow!("the upgrade was closed"))??;
+            let message = ws
+                .next()
+                .await
+                .ok_or_else(|| anyhow!("the upgrade was closed"))??;
             if matches!(&message, Message::Text(t) if t.as_str() == "3probe") {
                 break;
             }
@@ -426,10 +527,20 @@ impl HttpConnection {
     async fn open(host_port: &str) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(host_port).await?;
         stream.set_nodelay(true)?;
-        Ok(Self { stream, host: host_port.to_owned(), buf: Vec::with_capacity(4096) })
+        Ok(Self {
+            stream,
+            host: host_port.to_owned(),
+            buf: Vec::with_capacity(4096),
+        })
     }
 
-    async fn request(&mut self, method: &str, path: &str, cookie: &str, body: &str) -> anyhow::Result<String> {
+    async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        cookie: &str,
+        body: &str,
+    ) -> anyhow::Result<String> {
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
             self.host,
@@ -439,7 +550,11 @@ impl HttpConnection {
         loop {
             if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&self.buf[..end]).into_owned();
-                let status = head.split_whitespace().nth(1).unwrap_or_default().to_owned();
+                let status = head
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned();
                 let length = head
                     .lines()
                     .filter_map(|l| l.split_once(':'))
@@ -449,7 +564,8 @@ impl HttpConnection {
                 while self.buf.len() < end + 4 + length {
                     self.fill().await?;
                 }
-                let body = String::from_utf8_lossy(&self.buf[end + 4..end + 4 + length]).into_owned();
+                let body =
+                    String::from_utf8_lossy(&self.buf[end + 4..end + 4 + length]).into_owned();
                 self.buf.drain(..end + 4 + length);
                 if status != "200" {
                     bail!("HTTP {status}: {body:.80}");
@@ -481,7 +597,11 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
-    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
     let index = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[index.min(sorted.len() - 1)]
 }
