@@ -99,3 +99,50 @@ pub(crate) async fn authorize(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sio_auth::cookie::Secret;
+
+    fn headers(lines: &[&[u8]]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for line in lines {
+            map.append(
+                http::header::COOKIE,
+                http::HeaderValue::from_bytes(line).unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn several_cookie_lines_are_joined_as_node_joins_them() {
+        // HTTP/2 clients may send one cookie per header line.
+        let map = headers(&[b"a=1", b"express.sid=s%3Ax.y", b"b=2"]);
+        assert_eq!(
+            cookie_header(&map).as_deref(),
+            Some("a=1; express.sid=s%3Ax.y; b=2")
+        );
+        assert_eq!(cookie_header(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn non_utf8_bytes_read_as_latin1_never_match() {
+        let map = headers(&[b"express.sid=s:\xe9.sig"]);
+        assert_eq!(
+            cookie_header(&map).as_deref(),
+            Some("express.sid=s:\u{e9}.sig")
+        );
+        let auth = Authorizer::new(
+            Keyring::new([Secret::new("k").unwrap()]).unwrap(),
+            "express.sid".to_owned(),
+        );
+        assert!(matches!(auth.verify(&map), Some(Err(_))));
+        // A cookie on the second line is found.
+        let signed =
+            sio_auth::cookie::encode_uri_component(&auth.keyring().sign("abc")).into_owned();
+        let map = headers(&[b"a=1", format!("express.sid={signed}").as_bytes()]);
+        assert_eq!(auth.verify(&map).unwrap().unwrap().sid, "abc");
+    }
+}
