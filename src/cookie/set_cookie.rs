@@ -105,6 +105,13 @@ impl SetCookie {
 
     /// Sets `Domain`.
     ///
+    /// ```
+    /// # use sio_auth::cookie::SetCookie;
+    /// let header = SetCookie::new("a", "v").unwrap().domain(".example.com").unwrap();
+    /// assert_eq!(header.to_string(), "a=v; Domain=.example.com; Path=/; HttpOnly");
+    /// assert!(SetCookie::new("a", "v").unwrap().domain("evil.com; Secure").is_err());
+    /// ```
+    ///
     /// # Errors
     /// [`InvalidAttribute::Domain`] when `domain` is not a host name.
     pub fn domain(mut self, domain: &str) -> Result<Self, InvalidAttribute> {
@@ -124,6 +131,12 @@ impl SetCookie {
 
     /// Sets `Path` (default `/`).
     ///
+    /// ```
+    /// # use sio_auth::cookie::SetCookie;
+    /// assert_eq!(SetCookie::new("a", "v").unwrap().path("/app").unwrap().to_string(), "a=v; Path=/app; HttpOnly");
+    /// assert!(SetCookie::new("a", "v").unwrap().path("/;x").is_err());
+    /// ```
+    ///
     /// # Errors
     /// [`InvalidAttribute::Path`] for a `;` or a character outside printable ASCII.
     pub fn path(mut self, path: &str) -> Result<Self, InvalidAttribute> {
@@ -136,6 +149,13 @@ impl SetCookie {
 
     /// Makes the cookie expire `max_age` after `now`: writes both `Max-Age` and `Expires`, as
     /// Express's `res.cookie` does with `maxAge`.
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use sio_auth::cookie::SetCookie;
+    /// let header = SetCookie::new("a", "v").unwrap().max_age(Duration::from_secs(60), UNIX_EPOCH);
+    /// assert_eq!(header.to_string(), "a=v; Max-Age=60; Path=/; Expires=Thu, 01 Jan 1970 00:01:00 GMT; HttpOnly");
+    /// ```
     #[must_use]
     pub fn max_age(mut self, max_age: Duration, now: SystemTime) -> Self {
         self.max_age = Some(max_age.as_secs());
@@ -151,6 +171,11 @@ impl SetCookie {
     }
 
     /// Sets or clears `HttpOnly` (default on).
+    ///
+    /// ```
+    /// # use sio_auth::cookie::SetCookie;
+    /// assert_eq!(SetCookie::new("a", "v").unwrap().http_only(false).secure(true).to_string(), "a=v; Path=/; Secure");
+    /// ```
     #[must_use]
     pub fn http_only(mut self, on: bool) -> Self {
         self.http_only = on;

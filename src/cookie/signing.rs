@@ -235,6 +235,13 @@ impl fmt::Debug for Keyring {
 impl Keyring {
     /// Builds a keyring; the first secret signs.
     ///
+    /// ```
+    /// use sio_auth::cookie::{Keyring, NoSecrets, Secret};
+    /// let keyring = Keyring::new([Secret::new("new").unwrap(), Secret::new("old").unwrap()]).unwrap();
+    /// assert_eq!(keyring.len(), 2);
+    /// assert_eq!(Keyring::new([]).unwrap_err(), NoSecrets);
+    /// ```
+    ///
     /// # Errors
     /// [`NoSecrets`] when the list is empty.
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Result<Self, NoSecrets> {
