@@ -84,7 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to connect to')
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Event to print; repeatable; `*` prints every event')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Exit after this many printed events')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms; a bare number is seconds). Without it: 20 s to connect, no limit between events')
             [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'Transport to use')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header, `Name: value`; repeatable')
             [CompletionResult]::new('--login', '--login', [CompletionResultType]::ParameterName, 'First GET the URL''s page and use the session cookie it sets, as a browser would')

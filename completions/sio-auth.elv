@@ -77,7 +77,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --namespace 'Namespace to connect to'
             cand --event 'Event to print; repeatable; `*` prints every event'
             cand --count 'Exit after this many printed events'
-            cand --timeout 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms)'
+            cand --timeout 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms; a bare number is seconds). Without it: 20 s to connect, no limit between events'
             cand --transport 'Transport to use'
             cand --header 'Extra request header, `Name: value`; repeatable'
             cand --login 'First GET the URL''s page and use the session cookie it sets, as a browser would'

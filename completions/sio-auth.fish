@@ -73,10 +73,10 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie-nam
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l namespace -d 'Namespace to connect to' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l event -d 'Event to print; repeatable; `*` prints every event' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l count -d 'Exit after this many printed events' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l timeout -d 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l timeout -d 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms; a bare number is seconds). Without it: 20 s to connect, no limit between events' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l transport -d 'Transport to use' -r -f -a "websocket\t'WebSocket only'
 polling\t'HTTP long-polling only'
-auto\t'Polling first, then upgrade to WebSocket (the official client\'s default)'"
+auto\t'WebSocket first (the fastest start); when it fails for a transport reason (HTTP error on the upgrade, closed early, no answer within 5 s), polling then the upgrade, like the official client. Never retried after a refusal'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l header -d 'Extra request header, `Name: value`; repeatable' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l login -d 'First GET the URL\'s page and use the session cookie it sets, as a browser would'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l json -d 'Print one JSON object per event: event, args, received_at (epoch ms)'

@@ -200,12 +200,28 @@ pub(crate) enum Transport {
     Websocket,
     /// HTTP long-polling only.
     Polling,
-    /// Polling first, then upgrade to WebSocket (the official client's default).
+    /// WebSocket first (the fastest start); when it fails for a transport reason (HTTP error on
+    /// the upgrade, closed early, no answer within 5 s), polling then the upgrade, like the
+    /// official client. Never retried after a refusal.
     Auto,
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = "\
+Output: one line per printed event on stdout: its argument as JSON (a string as plain text, e.g. a
+tick prints as 1795632469227), several arguments as one JSON array, binary as base64. With --json:
+{\"event\":…,\"args\":[…],\"received_at\":<epoch ms>}. Status lines and errors go to stderr; a
+refusal prints the server's reason as `sio-auth: refused: <reason>`.
+
+Connecting (the handshake and the namespace's answer) gives up after --timeout, or after 20 s
+without it (socket.io-client's default); waiting between events is bounded only by --timeout.
+
+Exit codes:
+  0  --count events printed, or Ctrl-C
+  1  refused by the server (its reason on stderr), or --login got no session cookie
+  2  usage error or an unreadable cookie file
+  3  network failure (connection refused, DNS, TLS, server went away or disconnected us)
+  4  timeout")]
 pub(crate) struct ConnectArgs {
     /// Server URL.
     #[arg(value_name = "URL", default_value = "http://127.0.0.1:3000", value_parser = parse_http_url)]
@@ -239,12 +255,13 @@ pub(crate) struct ConnectArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) count: Option<u64>,
 
-    /// Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms).
+    /// Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms; a
+    /// bare number is seconds). Without it: 20 s to connect, no limit between events.
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) timeout: Option<Duration>,
 
     /// Transport to use.
-    #[arg(long, value_enum, default_value_t = Transport::Auto)]
+    #[arg(long, value_name = "TRANSPORT", value_enum, default_value_t = Transport::Auto)]
     pub(crate) transport: Transport,
 
     /// Extra request header, `Name: value`; repeatable.

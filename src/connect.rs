@@ -12,6 +12,15 @@
 //!   `--login` GETs the URL's page (same-origin redirects followed) and sends every cookie it
 //!   set; no cookie named `--cookie-name` exits 1. The Cookie header goes on the polling
 //!   handshake and on the WebSocket upgrade.
+//! * Transport: `websocket` and `polling` use only that one. `auto` (the default) opens a
+//!   WebSocket first: it is the fastest start (no HTTP client, no TLS context for plain http;
+//!   ~12 ms to the first tick against a local server, where polling needs ~60 ms). When the
+//!   WebSocket fails for a transport reason (an HTTP error on the upgrade, a connection that
+//!   closes before the namespace answers, or no answer within 5 s), it falls back at once,
+//!   within the same connect deadline, to the official client's default: a polling handshake,
+//!   then the WebSocket upgrade, else polling; later reconnections start there. There is no
+//!   fallback after a refusal (exit 1 at once), nor when polling would fail the same way:
+//!   connection refused, unreachable, DNS or TLS errors.
 //! * The URL's path is the page `--login` fetches; Socket.IO always uses `/socket.io/` on that
 //!   origin (its query is kept), and the namespace comes from `--namespace`.
 //! * stdout: one line per printed event. One argument prints as its JSON, a string as plain text
@@ -45,6 +54,10 @@ use crate::exit::{Exit, ExitOnError as _, failure};
 
 /// How long connecting may take when `--timeout` is not given: socket.io-client's default.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long `--transport auto` waits for the WebSocket to open before it falls back to
+/// polling: a proxy may swallow the upgrade request without an answer.
+const WEBSOCKET_PATIENCE: Duration = Duration::from_secs(5);
 
 /// The most redirects `--login` follows, like a browser's limit.
 const MAX_REDIRECTS: usize = 10;
@@ -288,8 +301,76 @@ enum Ended {
     TimedOut(String),
     /// Could not connect, or the connection broke: worth a retry with `--reconnect`.
     Lost(String),
+    /// `--transport auto` only: the WebSocket could not be opened, or closed before the
+    /// namespace answered, for a reason polling may not share (a server or proxy without
+    /// WebSocket): fall back to polling at once.
+    WebsocketFailed(String),
     /// The server disconnected us on purpose: reported, never retried.
     Kicked,
+}
+
+/// The transport of one connection attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    Websocket,
+    Polling,
+    /// A polling handshake, then the WebSocket upgrade, else polling: the official client's
+    /// default, and `auto`'s fallback.
+    PollingThenUpgrade,
+}
+
+impl Wire {
+    fn transport_type(self) -> TransportType {
+        match self {
+            Self::Websocket => TransportType::Websocket,
+            Self::Polling => TransportType::Polling,
+            // rust_engineio's `build_with_fallback`: upgrade when the handshake offers it,
+            // and polling again when that fails.
+            Self::PollingThenUpgrade => TransportType::Any,
+        }
+    }
+}
+
+/// The TLS context, built on first need: it loads the system's CA bundle (~40 ms of CPU).
+#[derive(Default)]
+struct Tls(Option<native_tls::TlsConnector>);
+
+impl fmt::Debug for Tls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Tls(built)"
+        } else {
+            "Tls(none)"
+        })
+    }
+}
+
+impl Tls {
+    fn get(&mut self) -> anyhow::Result<&native_tls::TlsConnector> {
+        match &mut self.0 {
+            Some(tls) => Ok(tls),
+            slot @ None => Ok(slot.insert(
+                native_tls::TlsConnector::new()
+                    .context("cannot set up TLS")
+                    .exit_with(Exit::Network)?,
+            )),
+        }
+    }
+
+    /// The context for an attempt over `wire`, when it needs one. Every HTTP client
+    /// rust_engineio builds (for polling, even over plain http) would otherwise load the CA
+    /// bundle again; plain-http WebSocket needs none.
+    fn for_wire(
+        &mut self,
+        plan: &Plan,
+        wire: Wire,
+    ) -> anyhow::Result<Option<&native_tls::TlsConnector>> {
+        if plan.socket_url.scheme() == "https" || wire != Wire::Websocket {
+            self.get().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
 }
 
 /// Progress across reconnections.
@@ -300,25 +381,11 @@ struct Progress {
 }
 
 async fn session(plan: &Plan) -> anyhow::Result<Exit> {
-    // Building a TLS context loads the system's CA bundle (~40 ms of CPU); every HTTP client
-    // the library builds would load it again, even for plain http. Build it once, and not at
-    // all when nothing needs it: plain http over WebSocket only, without --login.
-    let needs_tls = plan.page_url.scheme() == "https"
-        || plan.transport != Transport::Websocket
-        || matches!(plan.cookie, CookieSource::Login);
-    let tls = if needs_tls {
-        Some(
-            native_tls::TlsConnector::new()
-                .context("cannot set up TLS")
-                .exit_with(Exit::Network)?,
-        )
-    } else {
-        None
-    };
+    let mut tls = Tls::default();
     let cookie = match &plan.cookie {
         CookieSource::Nothing => None,
         CookieSource::Given(header) => Some(header.clone()),
-        CookieSource::Login => Some(login(plan, tls.as_ref()).await?),
+        CookieSource::Login => Some(login(plan, tls.get()?).await?),
     };
     let cookie = join_cookies(&plan.header_cookies, cookie.as_ref());
     let mut progress = Progress {
@@ -327,16 +394,39 @@ async fn session(plan: &Plan) -> anyhow::Result<Exit> {
     };
     // Bounded by --timeout across retries: each success moves it.
     let mut deadline = plan.next_deadline();
+    // Once WebSocket failed for `auto`, later reconnections start with polling.
+    let mut websocket_failed = false;
+    // The fallback to polling keeps the connect deadline of the WebSocket attempt.
+    let mut fallback_deadline = None;
     loop {
+        let wire = match plan.transport {
+            Transport::Websocket => Wire::Websocket,
+            Transport::Polling => Wire::Polling,
+            Transport::Auto if websocket_failed => Wire::PollingThenUpgrade,
+            Transport::Auto => Wire::Websocket,
+        };
+        let connect_deadline = fallback_deadline.take().unwrap_or_else(|| {
+            deadline.unwrap_or_else(|| Instant::now() + DEFAULT_CONNECT_TIMEOUT)
+        });
+        let tls_now = tls.for_wire(plan, wire)?;
         match attempt(
             plan,
-            tls.as_ref(),
-            cookie.as_ref(),
+            Wiring {
+                wire,
+                tls: tls_now,
+                cookie: cookie.as_ref(),
+                connect_deadline,
+            },
             &mut progress,
             &mut deadline,
         )
         .await?
         {
+            Ended::WebsocketFailed(why) => {
+                eprintln!("sio-auth: WebSocket failed ({why}); falling back to polling");
+                websocket_failed = true;
+                fallback_deadline = Some(connect_deadline);
+            }
             Ended::Done => return Ok(Exit::Success),
             Ended::Refused(reason) => {
                 eprintln!("sio-auth: refused: {}", printable(&reason));
@@ -373,19 +463,41 @@ async fn session(plan: &Plan) -> anyhow::Result<Exit> {
     }
 }
 
+/// How one attempt connects.
+#[derive(Debug, Clone, Copy)]
+struct Wiring<'a> {
+    wire: Wire,
+    tls: Option<&'a native_tls::TlsConnector>,
+    cookie: Option<&'a CookieHeader>,
+    /// Until the namespace's verdict.
+    connect_deadline: Instant,
+}
+
 /// One connection: connect, wait for the namespace's verdict, then print events.
 async fn attempt(
     plan: &Plan,
-    tls: Option<&native_tls::TlsConnector>,
-    cookie: Option<&CookieHeader>,
+    wiring: Wiring<'_>,
     progress: &mut Progress,
     deadline: &mut Option<Instant>,
 ) -> anyhow::Result<Ended> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let builder = client_builder(plan, tls, cookie, &tx);
+    let builder = client_builder(plan, wiring, &tx);
     drop(tx);
-    let connect_deadline = deadline.unwrap_or_else(|| Instant::now() + DEFAULT_CONNECT_TIMEOUT);
-    let client = match timeout_at(connect_deadline, builder.connect()).await {
+    let connect_deadline = wiring.connect_deadline;
+    // `auto` tries WebSocket first; a failure polling would share is not worth a fallback.
+    let may_fall_back = plan.transport == Transport::Auto && wiring.wire == Wire::Websocket;
+    let open_deadline = if may_fall_back {
+        connect_deadline.min(Instant::now() + WEBSOCKET_PATIENCE)
+    } else {
+        connect_deadline
+    };
+    let client = match timeout_at(open_deadline, builder.connect()).await {
+        Err(_) if open_deadline < connect_deadline => {
+            return Ok(Ended::WebsocketFailed(format!(
+                "no answer within {}",
+                show(WEBSOCKET_PATIENCE)
+            )));
+        }
         Err(_) => {
             return Ok(Ended::TimedOut(format!(
                 "{} did not answer the handshake within {}",
@@ -395,6 +507,9 @@ async fn attempt(
         }
         Ok(Err(error)) => {
             let detail = chain(&error);
+            if may_fall_back && !is_network_failure(&error) {
+                return Ok(Ended::WebsocketFailed(detail));
+            }
             // A web server without Socket.IO answers the handshake with HTML (`<` is id 60).
             let hint = if ["Invalid packet", "invalid packet", "illegal handshake"]
                 .iter()
@@ -427,6 +542,9 @@ async fn attempt(
             )));
         };
         match signal {
+            None if may_fall_back => {
+                return Ok(Ended::WebsocketFailed(gone(last_error.as_deref(), false)));
+            }
             None => return Ok(Ended::Lost(gone(last_error.as_deref(), false))),
             Some(Signal::Connected) => break,
             Some(Signal::Closed) => return Ok(Ended::Kicked),
@@ -507,29 +625,47 @@ fn gone(last_error: Option<&str>, was_connected: bool) -> String {
     }
 }
 
+/// Whether connecting failed before any transport could matter: nothing listening, the name
+/// does not resolve, or TLS failed. Polling would fail the same way.
+fn is_network_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(io) = error.downcast_ref::<io::Error>()
+            && matches!(
+                io.kind(),
+                io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::HostUnreachable
+                    | io::ErrorKind::NetworkUnreachable
+            )
+        {
+            return true;
+        }
+        if error.is::<native_tls::Error>() || error.to_string().contains("failed to lookup address")
+        {
+            return true;
+        }
+        next = error.source();
+    }
+    false
+}
+
 fn client_builder(
     plan: &Plan,
-    tls: Option<&native_tls::TlsConnector>,
-    cookie: Option<&CookieHeader>,
+    wiring: Wiring<'_>,
     tx: &mpsc::UnboundedSender<Signal>,
 ) -> ClientBuilder {
     let mut builder = ClientBuilder::new(plan.socket_url.as_str())
         .namespace(plan.namespace.clone())
-        .transport_type(match plan.transport {
-            Transport::Websocket => TransportType::Websocket,
-            Transport::Polling => TransportType::Polling,
-            // Polling handshake, then the WebSocket upgrade, else stay on polling.
-            Transport::Auto => TransportType::Any,
-        })
+        .transport_type(wiring.wire.transport_type())
         .reconnect(false)
         .reconnect_on_disconnect(false);
-    if let Some(tls) = tls {
+    if let Some(tls) = wiring.tls {
         builder = builder.tls_config(tls.clone());
     }
     for (name, value) in &plan.headers {
         builder = builder.opening_header(name.clone(), value.clone());
     }
-    if let Some(cookie) = cookie {
+    if let Some(cookie) = wiring.cookie {
         // On the polling handshake and on the WebSocket upgrade alike.
         builder = builder.opening_header("Cookie", cookie.0.clone());
     }
@@ -692,18 +828,15 @@ fn json_line(name: &str, payload: &Payload, at: SystemTime) -> String {
 
 /// `--login`: GET the page like a browser and keep the cookies it sets, following same-origin
 /// redirects. Exits 1 when no cookie named `--cookie-name` comes back.
-async fn login(
-    plan: &Plan,
-    tls: Option<&native_tls::TlsConnector>,
-) -> anyhow::Result<CookieHeader> {
+async fn login(plan: &Plan, tls: &native_tls::TlsConnector) -> anyhow::Result<CookieHeader> {
     let deadline = plan
         .next_deadline()
         .unwrap_or_else(|| Instant::now() + DEFAULT_CONNECT_TIMEOUT);
-    let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    if let Some(tls) = tls {
-        client = client.use_preconfigured_tls(tls.clone());
-    }
-    let client = client.build().context("cannot set up the HTTP client")?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .use_preconfigured_tls(tls.clone())
+        .build()
+        .context("cannot set up the HTTP client")?;
     let mut jar: Vec<(String, String)> = Vec::new();
     let mut url = plan.page_url.clone();
     let mut status = reqwest::StatusCode::OK;

@@ -1,36 +1,74 @@
-//! `sio-auth connect` against real peers: the Node reference server in tests/node-connect-peer
-//! (express-session + socket.io 4.8), a TCP listener that never answers, and a port with nothing
-//! behind it.
-//!
-//! Self-contained on purpose (its own peer helpers), so it merges next to any `util` module.
+//! `sio-auth connect` against real peers: the real `sio-auth serve` and the Node reference server
+//! (tests/node/io-server.js: express-session + socket.io 4.8), each over every transport; a TCP
+//! listener that never answers, a web server without Socket.IO, and a port with nothing behind it.
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read as _};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use predicates::prelude::*;
+
+use crate::util::{Peer, Sandbox, free_port, node_io_server, serve, serve_on};
 
 const SECRET: &str = "connect-tests-secret-0123456789abcdef";
 /// Upper bound for any one run, so a regression hangs no test.
 const RUN_LIMIT: Duration = Duration::from_secs(30);
+/// `--transport` values; `auto` is the default.
+const TRANSPORTS: [&str; 3] = ["polling", "websocket", "auto"];
+/// A refusal is answered at once: far less than one reconnection backoff (≥ 0.5 s) plus the
+/// process start under a loaded CI machine, and far less than the 10 s `--timeout`.
+const AT_ONCE: Duration = Duration::from_secs(3);
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_sio-auth")
+/// A server under test.
+struct Server {
+    name: &'static str,
+    peer: Peer,
 }
 
-fn sio_auth() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(bin());
-    cmd.env_remove("SIO_AUTH_SECRET")
-        .env_remove("RUST_LOG")
-        .timeout(RUN_LIMIT);
+impl Server {
+    fn url(&self) -> String {
+        self.peer.url()
+    }
+}
+
+/// `sio-auth serve` ticking every 50 ms.
+fn sio_serve(sb: &Sandbox) -> Peer {
+    serve(sb, &["--secret", SECRET, "--interval", "50"])
+}
+
+/// The Node reference server ticking every 50 ms, plus `env`.
+fn node_serve(test: &str, port: u16, env: &[(&str, &str)]) -> Option<Peer> {
+    let mut all = vec![("INTERVAL", "50")];
+    all.extend_from_slice(env);
+    node_io_server(test, port, &[SECRET], &all)
+}
+
+/// Every server a matrix test runs against: `sio-auth serve`, and the Node reference server
+/// unless node is missing (a loud SKIPPED; a failure under CI=true).
+fn servers(sb: &Sandbox, test: &str) -> Vec<Server> {
+    let mut servers = vec![Server {
+        name: "sio-auth serve",
+        peer: sio_serve(sb),
+    }];
+    if let Some(peer) = node_serve(test, 0, &[]) {
+        servers.push(Server {
+            name: "node io-server.js",
+            peer,
+        });
+    }
+    servers
+}
+
+fn sio_auth(sb: &Sandbox) -> assert_cmd::Command {
+    let mut cmd = sb.cmd();
+    cmd.timeout(RUN_LIMIT);
     cmd
 }
 
 /// `sio-auth connect URL ARGS… --timeout 10s`.
-fn connect(url: &str, args: &[&str]) -> assert_cmd::Command {
-    let mut cmd = sio_auth();
+fn connect(sb: &Sandbox, url: &str, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = sio_auth(sb);
     cmd.arg("connect")
         .arg(url)
         .args(args)
@@ -38,8 +76,16 @@ fn connect(url: &str, args: &[&str]) -> assert_cmd::Command {
     cmd
 }
 
-fn signed_cookie(format: &str) -> String {
-    let out = sio_auth()
+/// `connect` over `transport`, run to the end.
+fn run(sb: &Sandbox, url: &str, transport: &str, args: &[&str]) -> Output {
+    connect(sb, url, args)
+        .args(["--transport", transport])
+        .output()
+        .expect("run connect")
+}
+
+fn signed_cookie(sb: &Sandbox, format: &str) -> String {
+    let out = sio_auth(sb)
         .args(["sign", "--secret", SECRET, "--format", format])
         .output()
         .expect("run sign");
@@ -54,186 +100,110 @@ fn signed_cookie(format: &str) -> String {
         .to_owned()
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// The fixture directory, or None after a loud SKIPPED (a failure under CI=true).
-fn node_fixture(test: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node-connect-peer");
-    let why = if !Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        "`node` is not on PATH"
-    } else if !dir.join("node_modules/socket.io").is_dir() {
-        "run `npm ci` in tests/node-connect-peer first"
-    } else {
-        return Some(dir);
-    };
-    assert!(
-        !in_ci(),
-        "{test}: required peer missing under CI=true: {why}"
-    );
-    eprintln!("\n*** SKIPPED {test}: {why} ***\n");
-    None
-}
-
-/// The Node reference server (io-server.js), killed on drop.
-struct NodeServer {
-    child: Child,
-    url: String,
-}
-
-impl NodeServer {
-    /// Starts `node io-server.js PORT SECRET` with `env`, reading the bound address back.
-    fn start(test: &str, port: u16, env: &[(&str, &str)]) -> Option<Self> {
-        let dir = node_fixture(test)?;
-        let mut child = Command::new("node")
-            .arg("io-server.js")
-            .arg(port.to_string())
-            .arg(SECRET)
-            .current_dir(&dir)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn node");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read node's first line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from io-server.js: {line:?}"))
-            .to_owned();
-        Some(Self { child, url })
-    }
-
-    fn ticking(test: &str) -> Option<Self> {
-        Self::start(test, 0, &[("INTERVAL", "50")])
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for NodeServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn stdout_lines(output: &std::process::Output) -> Vec<String> {
+fn stdout_lines(output: &Output) -> Vec<String> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(str::to_owned)
         .collect()
 }
 
-fn assert_ticks(lines: &[String], n: usize) {
-    assert_eq!(lines.len(), n, "{lines:?}");
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn epoch_ms() -> u64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970");
+    u64::try_from(since.as_millis()).expect("fits")
+}
+
+fn assert_ticks(lines: &[String], n: usize, case: &str) {
+    assert_eq!(lines.len(), n, "{case}: {lines:?}");
     for line in lines {
         let tick: u64 = line
             .parse()
-            .unwrap_or_else(|_| panic!("not a tick: {line:?}"));
-        assert!(tick > 1_600_000_000_000, "not an epoch-ms tick: {tick}");
-    }
-}
-
-#[test]
-fn ticks_with_a_signed_cookie_over_every_transport() {
-    let Some(server) = NodeServer::ticking("ticks_with_a_signed_cookie_over_every_transport")
-    else {
-        return;
-    };
-    let cookie = signed_cookie("pair");
-    for transport in ["websocket", "polling", "auto"] {
-        let output = connect(
-            &server.url,
-            &[
-                "--cookie",
-                &cookie,
-                "--count",
-                "3",
-                "--transport",
-                transport,
-            ],
-        )
-        .output()
-        .expect("run connect");
-        assert_eq!(output.status.code(), Some(0), "{transport}: {output:?}");
-        assert_ticks(&stdout_lines(&output), 3);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("connected to"), "{transport}: {stderr}");
+            .unwrap_or_else(|_| panic!("{case}: not a tick: {line:?}"));
         assert!(
-            !stderr.contains(&cookie),
-            "the cookie leaked to stderr: {stderr}"
+            tick > 1_600_000_000_000,
+            "{case}: not an epoch-ms tick: {tick}"
         );
     }
 }
 
 #[test]
+fn ticks_with_a_signed_cookie_over_every_transport() {
+    let sb = Sandbox::new();
+    let cookie = signed_cookie(&sb, "pair");
+    for server in servers(&sb, "ticks_with_a_signed_cookie_over_every_transport") {
+        for transport in TRANSPORTS {
+            let case = format!("{} over {transport}", server.name);
+            let output = run(
+                &sb,
+                &server.url(),
+                transport,
+                &["--cookie", &cookie, "--count", "3"],
+            );
+            assert_eq!(output.status.code(), Some(0), "{case}: {output:?}");
+            assert_ticks(&stdout_lines(&output), 3, &case);
+            let stderr = stderr_of(&output);
+            assert!(stderr.contains("connected to"), "{case}: {stderr}");
+            assert!(
+                !stderr.contains(&cookie),
+                "{case}: the cookie leaked to stderr: {stderr}"
+            );
+            // Both servers speak WebSocket: auto never needs its fallback.
+            assert!(!stderr.contains("falling back"), "{case}: {stderr}");
+        }
+    }
+}
+
+#[test]
 fn every_cookie_form_is_accepted() {
-    let Some(server) = NodeServer::ticking("every_cookie_form_is_accepted") else {
-        return;
-    };
-    let pair = signed_cookie("pair");
+    let sb = Sandbox::new();
+    let pair = signed_cookie(&sb, "pair");
     let forms = [
         pair.clone(),
         format!("theme=dark; {pair}"),
-        signed_cookie("value"),
+        signed_cookie(&sb, "value"),
         // A raw `s:<sid>.<sig>` value must be percent-encoded before it is sent.
-        signed_cookie("raw"),
+        signed_cookie(&sb, "raw"),
     ];
-    for cookie in &forms {
-        connect(&server.url, &["--cookie", cookie, "--count", "1"])
-            .assert()
-            .code(0)
-            .stdout(predicate::str::is_match(r"^\d{13}\n$").expect("regex"));
+    for server in servers(&sb, "every_cookie_form_is_accepted") {
+        for cookie in &forms {
+            connect(&sb, &server.url(), &["--cookie", cookie, "--count", "1"])
+                .assert()
+                .code(0)
+                .stdout(predicate::str::is_match(r"^\d{13}\n$").expect("regex"));
+        }
     }
 }
 
 #[test]
 fn cookie_file_with_a_trailing_newline() {
-    let Some(server) = NodeServer::ticking("cookie_file_with_a_trailing_newline") else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("cookie");
-    std::fs::write(&file, format!("{}\n", signed_cookie("pair"))).expect("write");
-    let output = connect(
-        &server.url,
-        &[
-            "--cookie-file",
-            file.to_str().expect("utf-8"),
-            "--count",
-            "2",
-        ],
-    )
-    .output()
-    .expect("run connect");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    assert_ticks(&stdout_lines(&output), 2);
+    let sb = Sandbox::new();
+    let file = sb.write("cookie", format!("{}\n", signed_cookie(&sb, "pair")));
+    let file = file.to_str().expect("utf-8");
+    for server in servers(&sb, "cookie_file_with_a_trailing_newline") {
+        for transport in TRANSPORTS {
+            let case = format!("{} over {transport}", server.name);
+            let output = run(
+                &sb,
+                &server.url(),
+                transport,
+                &["--cookie-file", file, "--count", "2"],
+            );
+            assert_eq!(output.status.code(), Some(0), "{case}: {output:?}");
+            assert_ticks(&stdout_lines(&output), 2, &case);
+        }
+    }
 }
 
 #[test]
 fn missing_cookie_file_is_a_usage_error() {
+    let sb = Sandbox::new();
     // Fails before any network traffic: nothing listens on port 9.
-    sio_auth()
+    sio_auth(&sb)
         .args([
             "connect",
             "http://127.0.0.1:9",
@@ -247,7 +217,8 @@ fn missing_cookie_file_is_a_usage_error() {
 
 #[test]
 fn a_cookie_with_a_newline_is_refused_without_echoing_it() {
-    sio_auth()
+    let sb = Sandbox::new();
+    sio_auth(&sb)
         .args([
             "connect",
             "http://127.0.0.1:9",
@@ -261,163 +232,284 @@ fn a_cookie_with_a_newline_is_refused_without_echoing_it() {
 }
 
 #[test]
-fn login_uses_the_cookie_express_session_sets() {
-    let Some(server) = NodeServer::ticking("login_uses_the_cookie_express_session_sets") else {
-        return;
-    };
-    let output = connect(&server.url, &["--login", "--count", "2"])
-        .output()
-        .expect("run connect");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    assert_ticks(&stdout_lines(&output), 2);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("logged in"));
+fn login_uses_the_session_cookie_the_page_sets() {
+    let sb = Sandbox::new();
+    for server in servers(&sb, "login_uses_the_session_cookie_the_page_sets") {
+        for transport in TRANSPORTS {
+            let case = format!("{} over {transport}", server.name);
+            let output = run(&sb, &server.url(), transport, &["--login", "--count", "2"]);
+            assert_eq!(output.status.code(), Some(0), "{case}: {output:?}");
+            assert_ticks(&stdout_lines(&output), 2, &case);
+            let stderr = stderr_of(&output);
+            assert!(
+                stderr.contains("logged in: GET") && stderr.contains("set express.sid"),
+                "{case}: {stderr}"
+            );
+        }
+    }
 }
 
 #[test]
 fn login_without_the_named_cookie_exits_1() {
-    let Some(server) = NodeServer::ticking("login_without_the_named_cookie_exits_1") else {
-        return;
-    };
-    connect(
-        &server.url,
-        &["--login", "--cookie-name", "other.sid", "--count", "1"],
-    )
-    .assert()
-    .code(1)
-    .stdout("")
-    .stderr(predicate::str::contains(
-        "set no other.sid cookie (only express.sid)",
-    ));
-}
-
-#[test]
-fn no_cookie_is_refused_with_the_servers_reason() {
-    let Some(server) = NodeServer::ticking("no_cookie_is_refused_with_the_servers_reason") else {
-        return;
-    };
-    connect(&server.url, &["--count", "1"])
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(predicate::str::contains(
-            "sio-auth: refused: No cookie transmitted.\n",
-        ));
-}
-
-#[test]
-fn a_forged_cookie_is_refused_with_the_servers_reason() {
-    let Some(server) = NodeServer::ticking("a_forged_cookie_is_refused_with_the_servers_reason")
-    else {
-        return;
-    };
-    let other = sio_auth()
-        .args(["sign", "--secret", "another-secret-another-secret-0123"])
-        .output()
-        .expect("sign");
-    let forged = String::from_utf8(other.stdout).expect("utf-8");
-    for transport in ["websocket", "polling"] {
-        let start = Instant::now();
+    let sb = Sandbox::new();
+    for server in servers(&sb, "login_without_the_named_cookie_exits_1") {
         connect(
-            &server.url,
-            &["--cookie", forged.trim(), "--transport", transport],
+            &sb,
+            &server.url(),
+            &["--login", "--cookie-name", "other.sid", "--count", "1"],
         )
         .assert()
         .code(1)
         .stdout("")
         .stderr(predicate::str::contains(
-            "sio-auth: refused: Cookie is invalid.\n",
+            "set no other.sid cookie (only express.sid)",
         ));
-        // At once, no retry.
+    }
+}
+
+/// Runs a connect that the server must refuse with `reason`: exit 1, the reason on stderr, no
+/// output, at once, over every transport.
+fn assert_refused(sb: &Sandbox, server: &Server, args: &[&str], reason: &str) {
+    for transport in TRANSPORTS {
+        let case = format!("{} over {transport}", server.name);
+        let start = Instant::now();
+        let output = run(sb, &server.url(), transport, args);
+        let took = start.elapsed();
+        assert_eq!(output.status.code(), Some(1), "{case}: {output:?}");
+        assert!(output.stdout.is_empty(), "{case}: {output:?}");
+        let stderr = stderr_of(&output);
         assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "{transport}: {:?}",
-            start.elapsed()
+            stderr.contains(&format!("sio-auth: refused: {reason}\n")),
+            "{case}: {stderr}"
+        );
+        assert!(!stderr.contains("falling back"), "{case}: {stderr}");
+        assert!(took < AT_ONCE, "{case}: took {took:?}");
+    }
+}
+
+#[test]
+fn no_cookie_is_refused_with_the_servers_reason() {
+    let sb = Sandbox::new();
+    for server in servers(&sb, "no_cookie_is_refused_with_the_servers_reason") {
+        assert_refused(&sb, &server, &["--count", "1"], "No cookie transmitted.");
+    }
+}
+
+#[test]
+fn a_forged_cookie_is_refused_with_the_servers_reason() {
+    let sb = Sandbox::new();
+    let other = sio_auth(&sb)
+        .args(["sign", "--secret", "another-secret-another-secret-0123"])
+        .output()
+        .expect("sign");
+    let forged = String::from_utf8(other.stdout).expect("utf-8");
+    for server in servers(&sb, "a_forged_cookie_is_refused_with_the_servers_reason") {
+        assert_refused(
+            &sb,
+            &server,
+            &["--cookie", forged.trim(), "--count", "1"],
+            "Cookie is invalid.",
         );
     }
 }
 
 #[test]
 fn an_unknown_namespace_is_a_refusal() {
-    let Some(server) = NodeServer::ticking("an_unknown_namespace_is_a_refusal") else {
-        return;
-    };
-    connect(
-        &server.url,
-        &["--cookie", &signed_cookie("pair"), "--namespace", "/nope"],
-    )
-    .assert()
-    .code(1)
-    .stderr(predicate::str::contains(
-        "sio-auth: refused: Invalid namespace",
-    ));
-}
-
-#[test]
-fn json_prints_one_object_per_event() {
-    let Some(server) = NodeServer::ticking("json_prints_one_object_per_event") else {
-        return;
-    };
-    let output = connect(
-        &server.url,
-        &["--cookie", &signed_cookie("pair"), "--json", "--count", "2"],
-    )
-    .output()
-    .expect("run connect");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let lines = stdout_lines(&output);
-    assert_eq!(lines.len(), 2, "{lines:?}");
-    for line in &lines {
-        let object: serde_json::Value =
-            serde_json::from_str(line).expect("one JSON object per line");
-        assert_eq!(object["event"], "data");
-        let args = object["args"].as_array().expect("args array");
-        assert_eq!(args.len(), 1);
-        let tick = args[0].as_u64().expect("tick");
-        let received = object["received_at"].as_u64().expect("received_at");
-        assert!(received + 1000 >= tick && received < tick + 5000, "{line}");
+    let sb = Sandbox::new();
+    let cookie = signed_cookie(&sb, "pair");
+    for server in servers(&sb, "an_unknown_namespace_is_a_refusal") {
+        connect(
+            &sb,
+            &server.url(),
+            &["--cookie", &cookie, "--namespace", "/nope"],
+        )
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "sio-auth: refused: Invalid namespace",
+        ));
     }
 }
 
 #[test]
-fn star_prints_every_event_and_names_pick_some() {
-    let Some(server) = NodeServer::ticking("star_prints_every_event_and_names_pick_some") else {
+fn json_prints_one_object_per_event() {
+    let sb = Sandbox::new();
+    let cookie = signed_cookie(&sb, "pair");
+    for server in servers(&sb, "json_prints_one_object_per_event") {
+        for transport in TRANSPORTS {
+            let case = format!("{} over {transport}", server.name);
+            let before = epoch_ms();
+            let output = run(
+                &sb,
+                &server.url(),
+                transport,
+                &["--cookie", &cookie, "--json", "--count", "2"],
+            );
+            let after = epoch_ms();
+            assert_eq!(output.status.code(), Some(0), "{case}: {output:?}");
+            let lines = stdout_lines(&output);
+            assert_eq!(lines.len(), 2, "{case}: {lines:?}");
+            for line in &lines {
+                let object: serde_json::Value =
+                    serde_json::from_str(line).expect("one JSON object per line");
+                let keys: Vec<&str> = object
+                    .as_object()
+                    .expect("an object")
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                assert_eq!(keys.len(), 3, "{case}: {line}");
+                assert_eq!(object["event"], "data", "{case}: {line}");
+                let args = object["args"].as_array().expect("args array");
+                assert_eq!(args.len(), 1, "{case}: {line}");
+                let tick = args[0].as_u64().expect("tick");
+                let received = object["received_at"].as_u64().expect("received_at");
+                // Received during the run, by this machine's clock, and after the server sent it.
+                assert!(
+                    (before..=after).contains(&received),
+                    "{case}: {line} not in {before}..={after}"
+                );
+                assert!((tick..tick + 1000).contains(&received), "{case}: {line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn star_prints_every_event_from_sio_auth_serve() {
+    let sb = Sandbox::new();
+    let cookie = signed_cookie(&sb, "pair");
+    let server = serve(
+        &sb,
+        &["--secret", SECRET, "--interval", "50", "--event", "tick"],
+    );
+    for transport in TRANSPORTS {
+        let output = run(
+            &sb,
+            &server.url(),
+            transport,
+            &[
+                "--cookie", &cookie, "--event", "*", "--json", "--count", "2",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{transport}: {output:?}");
+        for line in stdout_lines(&output) {
+            let event: serde_json::Value = serde_json::from_str(&line).expect("json");
+            assert_eq!(event["event"], "tick", "{transport}: {line}");
+        }
+        // The default `--event data` prints none of them.
+        let output = sio_auth(&sb)
+            .args(["connect", &server.url(), "--cookie", &cookie])
+            .args(["--transport", transport, "--timeout", "1s"])
+            .output()
+            .expect("run connect");
+        assert_eq!(output.status.code(), Some(4), "{transport}: {output:?}");
+        assert!(output.stdout.is_empty(), "{transport}: {output:?}");
+        assert!(
+            stderr_of(&output).contains("no event within 1s"),
+            "{transport}: {output:?}"
+        );
+    }
+}
+
+#[test]
+fn star_prints_every_event_from_node_and_names_pick_some() {
+    let test = "star_prints_every_event_from_node_and_names_pick_some";
+    let Some(server) = node_serve(test, 0, &[]) else {
         return;
     };
-    let cookie = signed_cookie("pair");
-    let output = connect(
-        &server.url,
-        &[
-            "--cookie", &cookie, "--event", "*", "--json", "--count", "3",
-        ],
-    )
-    .output()
-    .expect("run connect");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let events: Vec<serde_json::Value> = stdout_lines(&output)
-        .iter()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
-    assert_eq!(events[0]["event"], "hello");
-    assert_eq!(events[0]["args"], serde_json::json!(["world", 2]));
-    assert_eq!(events[1]["event"], "data");
+    let sb = Sandbox::new();
+    let cookie = signed_cookie(&sb, "pair");
+    for transport in TRANSPORTS {
+        let output = run(
+            &sb,
+            &server.url(),
+            transport,
+            &[
+                "--cookie", &cookie, "--event", "*", "--json", "--count", "3",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{transport}: {output:?}");
+        let events: Vec<serde_json::Value> = stdout_lines(&output)
+            .iter()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        assert_eq!(events.len(), 3, "{transport}: {events:?}");
+        assert_eq!(events[0]["event"], "hello", "{transport}");
+        assert_eq!(
+            events[0]["args"],
+            serde_json::json!(["world", 2]),
+            "{transport}"
+        );
+        assert_eq!(events[1]["event"], "data", "{transport}");
+        assert_eq!(events[2]["event"], "data", "{transport}");
 
-    // Several arguments print as one JSON array.
-    connect(
-        &server.url,
-        &["--cookie", &cookie, "--event", "hello", "--count", "1"],
-    )
-    .assert()
-    .code(0)
-    .stdout("[\"world\",2]\n");
+        // Several arguments print as one JSON array.
+        connect(
+            &sb,
+            &server.url(),
+            &["--cookie", &cookie, "--event", "hello", "--count", "1"],
+        )
+        .args(["--transport", transport])
+        .assert()
+        .code(0)
+        .stdout("[\"world\",2]\n");
+    }
+}
+
+#[test]
+fn auto_falls_back_to_polling_when_websocket_fails() {
+    // A server (or a proxy) without WebSocket: the upgrade request gets an HTTP 400.
+    let test = "auto_falls_back_to_polling_when_websocket_fails";
+    let Some(server) = node_serve(test, 0, &[("TRANSPORTS", "polling")]) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let cookie = signed_cookie(&sb, "pair");
+    let output = run(
+        &sb,
+        &server.url(),
+        "auto",
+        &["--cookie", &cookie, "--count", "2"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_ticks(&stdout_lines(&output), 2, "auto");
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("sio-auth: WebSocket failed (") && stderr.contains("400 Bad Request"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("falling back to polling"), "{stderr}");
+
+    // The refusal still comes through the fallback, at once.
+    let start = Instant::now();
+    let output = run(&sb, &server.url(), "auto", &["--count", "1"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        stderr_of(&output).contains("sio-auth: refused: No cookie transmitted.\n"),
+        "{output:?}"
+    );
+    assert!(start.elapsed() < AT_ONCE, "{:?}", start.elapsed());
+
+    // `--transport websocket` means it: no fallback.
+    let output = run(
+        &sb,
+        &server.url(),
+        "websocket",
+        &["--cookie", &cookie, "--count", "1"],
+    );
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    assert!(stderr_of(&output).contains("400 Bad Request"), "{output:?}");
 }
 
 #[test]
 fn a_silent_server_times_out_with_exit_4() {
+    let sb = Sandbox::new();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     // Accept connections (the kernel does, via the backlog) and never answer.
     let start = Instant::now();
-    sio_auth()
+    sio_auth(&sb)
         .args(["connect", &url, "--timeout", "1s"])
         .assert()
         .code(4)
@@ -434,24 +526,34 @@ fn a_silent_server_times_out_with_exit_4() {
 
 #[test]
 fn nothing_listening_exits_3_quickly() {
+    let sb = Sandbox::new();
     let url = format!("http://127.0.0.1:{}", free_port());
-    let start = Instant::now();
-    sio_auth()
-        .args(["connect", &url])
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains("cannot connect to"))
-        .stderr(predicate::str::contains("Connection refused"));
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
+    for transport in TRANSPORTS {
+        let start = Instant::now();
+        let output = sio_auth(&sb)
+            .args(["connect", &url, "--transport", transport])
+            .output()
+            .expect("run connect");
+        assert_eq!(output.status.code(), Some(3), "{transport}: {output:?}");
+        let stderr = stderr_of(&output);
+        assert!(
+            stderr.contains("cannot connect to") && stderr.contains("Connection refused"),
+            "{transport}: {stderr}"
+        );
+        // Polling would fail the same way: no fallback.
+        assert!(!stderr.contains("falling back"), "{transport}: {stderr}");
+        assert!(
+            start.elapsed() < AT_ONCE,
+            "{transport}: {:?}",
+            start.elapsed()
+        );
+    }
 }
 
 #[test]
 fn a_web_server_without_socket_io_exits_3_with_a_hint() {
-    use std::io::{Read as _, Write as _};
+    use std::io::Write as _;
+    let sb = Sandbox::new();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     std::thread::spawn(move || {
@@ -467,128 +569,166 @@ fn a_web_server_without_socket_io_exits_3_with_a_hint() {
             );
         }
     });
-    sio_auth()
+    sio_auth(&sb)
+        .args(["connect", &url, "--timeout", "5s", "--transport", "polling"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("is it a Socket.IO v4 server?"));
+    // The default tries WebSocket (a 404 on the upgrade), then polling, which gives the hint.
+    sio_auth(&sb)
         .args(["connect", &url, "--timeout", "5s"])
         .assert()
         .code(3)
+        .stderr(predicate::str::contains("falling back to polling"))
         .stderr(predicate::str::contains("is it a Socket.IO v4 server?"));
 }
 
 #[test]
 fn an_invalid_url_is_a_usage_error() {
+    let sb = Sandbox::new();
     for url in [
         "not a url",
         "ftp://127.0.0.1/",
         "http://",
         "mailto:x@example.com",
     ] {
-        sio_auth().args(["connect", url]).assert().code(2);
+        sio_auth(&sb).args(["connect", url]).assert().code(2);
     }
 }
 
-#[test]
-fn a_server_killed_mid_stream_is_reported_with_exit_3() {
-    for transport in ["websocket", "polling"] {
-        let Some(mut server) =
-            NodeServer::ticking("a_server_killed_mid_stream_is_reported_with_exit_3")
-        else {
-            return;
-        };
-        let mut child = Command::new(bin())
-            .args([
-                "connect",
-                &server.url,
-                "--cookie",
-                &signed_cookie("pair"),
-                "--transport",
-                transport,
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn connect");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("first tick");
-        assert!(line.trim().parse::<u64>().is_ok(), "{transport}: {line:?}");
-        server.kill();
-        let start = Instant::now();
-        let output = child.wait_with_output().expect("wait");
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{transport}: {:?}",
-            start.elapsed()
-        );
-        assert_eq!(output.status.code(), Some(3), "{transport}: {output:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.contains("the server went away"),
-            "{transport}: {stderr}"
-        );
-    }
-}
-
-#[test]
-fn a_server_side_disconnect_is_reported_with_exit_3() {
-    let Some(server) = NodeServer::start(
-        "a_server_side_disconnect_is_reported_with_exit_3",
-        0,
-        &[("INTERVAL", "30"), ("KICK_AFTER", "2")],
-    ) else {
-        return;
-    };
-    let output = connect(
-        &server.url,
-        &["--cookie", &signed_cookie("pair"), "--reconnect"],
-    )
-    .output()
-    .expect("run connect");
-    assert_eq!(output.status.code(), Some(3), "{output:?}");
-    assert_ticks(&stdout_lines(&output), 2);
-    // A deliberate disconnect is not retried, even with --reconnect.
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("the server disconnected us from namespace /"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("reconnecting"), "{stderr}");
-}
-
-#[test]
-fn reconnect_survives_a_server_restart() {
-    let test = "reconnect_survives_a_server_restart";
-    let port = free_port();
-    let env = [("INTERVAL", "50")];
-    let Some(mut server) = NodeServer::start(test, port, &env) else {
-        return;
-    };
-    let mut child = Command::new(bin())
-        .args([
-            "connect",
-            &server.url,
-            "--cookie",
-            &signed_cookie("pair"),
-            "--reconnect",
-        ])
-        .args(["--count", "6", "--timeout", "15s"])
+/// Starts `sio-auth connect` streaming, and waits for its first `n` ticks.
+fn stream_ticks(
+    sb: &Sandbox,
+    url: &str,
+    args: &[&str],
+    n: usize,
+) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
+    let mut child = sb
+        .std_cmd()
+        .arg("connect")
+        .arg(url)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn connect");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    for _ in 0..3 {
-        line.clear();
-        stdout.read_line(&mut line).expect("tick");
+    for _ in 0..n {
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a tick");
+        assert!(line.trim().parse::<u64>().is_ok(), "{args:?}: {line:?}");
     }
+    (child, stdout)
+}
+
+#[test]
+fn a_server_killed_mid_stream_is_reported_with_exit_3() {
+    let sb = Sandbox::new();
+    let cookie = signed_cookie(&sb, "pair");
+    for transport in TRANSPORTS {
+        let mut servers = servers(&sb, "a_server_killed_mid_stream_is_reported_with_exit_3");
+        for server in &mut servers {
+            let case = format!("{} over {transport}", server.name);
+            let (child, _stdout) = stream_ticks(
+                &sb,
+                &server.url(),
+                &["--cookie", &cookie, "--transport", transport],
+                1,
+            );
+            server.peer.kill();
+            let start = Instant::now();
+            let output = child.wait_with_output().expect("wait");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{case}: {:?}",
+                start.elapsed()
+            );
+            assert_eq!(output.status.code(), Some(3), "{case}: {output:?}");
+            let stderr = stderr_of(&output);
+            assert!(stderr.contains("the server went away"), "{case}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_server_side_disconnect_is_reported_with_exit_3() {
+    let test = "a_server_side_disconnect_is_reported_with_exit_3";
+    let Some(server) = node_serve(test, 0, &[("INTERVAL", "30"), ("KICK_AFTER", "2")]) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let cookie = signed_cookie(&sb, "pair");
+    for transport in TRANSPORTS {
+        let output = run(
+            &sb,
+            &server.url(),
+            transport,
+            &["--cookie", &cookie, "--reconnect"],
+        );
+        assert_eq!(output.status.code(), Some(3), "{transport}: {output:?}");
+        assert_ticks(&stdout_lines(&output), 2, transport);
+        // A deliberate disconnect is not retried, even with --reconnect.
+        let stderr = stderr_of(&output);
+        assert!(
+            stderr.contains("the server disconnected us from namespace /"),
+            "{transport}: {stderr}"
+        );
+        assert!(!stderr.contains("reconnecting"), "{transport}: {stderr}");
+    }
+}
+
+#[test]
+fn reconnect_survives_a_restart_of_sio_auth_serve() {
+    let sb = Sandbox::new();
+    let port = free_port();
+    let start = || serve_on(&sb, port, &["--secret", SECRET, "--interval", "50"]);
+    let mut server = start();
+    assert_reconnects(&sb, &mut server, start);
+}
+
+#[test]
+fn reconnect_survives_a_restart_of_the_node_server() {
+    let test = "reconnect_survives_a_restart_of_the_node_server";
+    let port = free_port();
+    let Some(mut server) = node_serve(test, port, &[]) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    assert_reconnects(&sb, &mut server, || {
+        node_serve(test, port, &[]).expect("restart on the same port")
+    });
+}
+
+/// Kills `server` after 3 ticks, restarts it on the same port, and expects `connect
+/// --reconnect --count 6` to print the other 3 from the new one.
+fn assert_reconnects(sb: &Sandbox, server: &mut Peer, restart: impl FnOnce() -> Peer) {
+    let cookie = signed_cookie(sb, "pair");
+    let (child, mut stdout) = stream_ticks(
+        sb,
+        &server.url(),
+        &[
+            "--cookie",
+            &cookie,
+            "--reconnect",
+            "--count",
+            "6",
+            "--timeout",
+            "15s",
+        ],
+        3,
+    );
     server.kill();
-    let _server = NodeServer::start(test, port, &env).expect("restart on the same port");
+    let _restarted = restart();
     let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("rest of stdout");
+    stdout.read_to_string(&mut rest).expect("rest of stdout");
     let output = child.wait_with_output().expect("wait");
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    assert_eq!(rest.lines().count(), 3, "{rest:?}");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ticks(
+        &rest.lines().map(str::to_owned).collect::<Vec<_>>(),
+        3,
+        "after the restart",
+    );
+    let stderr = stderr_of(&output);
     assert!(stderr.contains("reconnecting in"), "{stderr}");
     assert_eq!(stderr.matches("connected to").count(), 2, "{stderr}");
 }

@@ -168,6 +168,12 @@ impl Peer {
         std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
     }
 
+    /// Kills the peer at once (SIGKILL) and reaps it: the server goes away without a word.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM and waits for the exit status, at most `limit`.
     #[cfg(unix)]
     pub(crate) fn terminate(
@@ -190,8 +196,7 @@ impl Peer {
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
@@ -288,9 +293,41 @@ pub(crate) fn node_lines(fixture: &Path, script: &str, args: &[&str], input: &st
 
 /// A running `sio-auth serve` on a free loopback port, killed on drop.
 pub(crate) fn serve(sb: &Sandbox, args: &[&str]) -> Peer {
+    serve_on(sb, 0, args)
+}
+
+/// A running `sio-auth serve` on a given loopback port (0: a free one), killed on drop.
+pub(crate) fn serve_on(sb: &Sandbox, port: u16, args: &[&str]) -> Peer {
     let mut cmd = sb.std_cmd();
-    cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(args);
+    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(args);
     Peer::spawn(cmd)
+}
+
+/// The Node reference server, `node tests/node/io-server.js PORT SECRET...` with `env` (e.g.
+/// `INTERVAL`, `KICK_AFTER`, `TRANSPORTS`), killed on drop; None after a loud SKIPPED.
+pub(crate) fn node_io_server(
+    test: &str,
+    port: u16,
+    secrets: &[&str],
+    env: &[(&str, &str)],
+) -> Option<Peer> {
+    let fixture = node_fixture(test)?;
+    let mut cmd = Command::new("node");
+    cmd.arg("io-server.js")
+        .arg(port.to_string())
+        .args(secrets)
+        .current_dir(fixture)
+        .envs(env.iter().copied());
+    Some(Peer::spawn(cmd))
+}
+
+/// A loopback port that was free a moment ago (nothing listens on it).
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 /// Sends raw bytes as a request on a new connection and reads until the server closes it or

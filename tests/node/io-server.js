@@ -6,6 +6,9 @@
 //   node io-server.js PORT SECRET [SECRET...]
 //       PORT 0 picks a free port. The first secret signs; all are tried when verifying (rotation).
 //       Env INTERVAL: ms between 'data' ticks per socket (default 1000).
+//       Env KICK_AFTER: disconnect each socket from the server side (`41`) after this many ticks.
+//       Env TRANSPORTS: comma-separated Engine.IO transports the server allows (default polling,websocket);
+//         TRANSPORTS=polling stands for a proxy that breaks WebSocket.
 //   stdout: exactly one line `listening on http://127.0.0.1:PORT` once bound. Logs go to stderr.
 //   SIGTERM/SIGINT: close Socket.IO and the HTTP server, exit 0.
 //
@@ -16,8 +19,8 @@
 //   - express.sid missing, not "s:"-prefixed, bad signature,
 //     or an empty sid (express-session treats it as no session) → connect_error "Cookie is invalid."
 //   - otherwise accepted (the store is NOT consulted, as in the classic example); socket.data.sid = sid.
-//   Each connected socket gets socket.emit('data', Date.now()) every INTERVAL ms on its own setInterval,
-//   cleared on disconnect.
+//   Each connected socket first gets socket.emit('hello', 'world', 2) once (an event with two arguments),
+//   then socket.emit('data', Date.now()) every INTERVAL ms on its own setInterval, cleared on disconnect.
 'use strict';
 
 const http = require('http');
@@ -37,14 +40,20 @@ function log(...args) {
 
 const args = process.argv.slice(2);
 if (args.length < 2) {
-  process.stderr.write('usage: node io-server.js PORT SECRET [SECRET...]   (env INTERVAL=ms, default 1000)\n');
+  process.stderr.write('usage: node io-server.js PORT SECRET [SECRET...]   (env INTERVAL=ms, default 1000; KICK_AFTER=n)\n');
   process.exit(2);
 }
 const port = Number(args[0]);
 const secrets = args.slice(1);
 const interval = Number(process.env.INTERVAL || 1000);
+const kickAfter = Number(process.env.KICK_AFTER || 0);
+const transports = (process.env.TRANSPORTS || 'polling,websocket').split(',');
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.stderr.write('io-server.js: bad port ' + args[0] + '\n');
+  process.exit(2);
+}
+if (!Number.isInteger(kickAfter) || kickAfter < 0) {
+  process.stderr.write('io-server.js: bad KICK_AFTER ' + process.env.KICK_AFTER + '\n');
   process.exit(2);
 }
 if (!(interval > 0)) {
@@ -72,9 +81,10 @@ app.get('/', (req, res) => {
 });
 
 const server = http.createServer(app);
-const io = new Server(server);
-// Debug aid: show which Cookie header each WebSocket upgrade request carried.
-server.prependListener('upgrade', (req) => log('upgrade request', { url: req.url, cookie: req.headers.cookie || null }));
+const io = new Server(server, { transports });
+// Debug aid: show which Cookie header each WebSocket upgrade request carried. Only when WebSocket is
+// allowed: any 'upgrade' listener makes Node leave an unanswered upgrade request hanging.
+if (transports.includes('websocket')) server.prependListener('upgrade', (req) => log('upgrade request', { url: req.url, cookie: req.headers.cookie || null }));
 
 // The classic authorization, as a namespace connect middleware so the reason reaches the client.
 io.use((socket, next) => {
@@ -101,8 +111,12 @@ io.use((socket, next) => {
 
 io.on('connection', (socket) => {
   log('connect', { id: socket.id, sid: socket.data.sid, transport: socket.conn.transport.name });
+  socket.emit('hello', 'world', 2);
+  let ticks = 0;
   const timer = setInterval(() => {
     socket.emit('data', Date.now());
+    ticks += 1;
+    if (kickAfter && ticks >= kickAfter) socket.disconnect(true);
   }, interval);
   socket.on('disconnect', (reason) => {
     clearInterval(timer);
