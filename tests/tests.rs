@@ -3,6 +3,7 @@
 
 mod util;
 
+mod bench;
 mod browser;
 mod cli;
 mod completions;

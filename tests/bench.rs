@@ -1,0 +1,174 @@
+//! `sio-auth bench`, the load generator behind BENCHMARKS.md: it must count right (a forged
+//! cookie accepted or a valid one refused would make every figure meaningless).
+
+use serde_json::Value;
+
+use crate::util::{Sandbox, free_port, node_io_server, serve};
+
+const SECRET: &str = "bench-test-secret-bench-test-secret";
+
+fn bench(sb: &Sandbox, url: &str, args: &[&str]) -> Value {
+    let out = sb
+        .cmd()
+        .args(["bench", url, "--secret", SECRET, "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn check_cycle(report: &Value, forged_share: f64, what: &str) {
+    let handshakes = report["handshakes"].as_u64().unwrap();
+    assert!(handshakes >= 20, "{what}: {report}");
+    assert_eq!(report["errors"], 0, "{what}: {report}");
+    assert_eq!(report["forged_accepted"], 0, "{what}: {report}");
+    assert_eq!(report["valid_refused"], 0, "{what}: {report}");
+    #[allow(clippy::cast_precision_loss)]
+    let refused = report["refused"].as_u64().unwrap() as f64 / handshakes as f64;
+    assert!(
+        (refused - forged_share).abs() < 0.05,
+        "{what}: refused share {refused}: {report}"
+    );
+    assert!(
+        report["p50_ms"].as_f64().unwrap() > 0.0
+            && report["p99_ms"].as_f64().unwrap() >= report["p50_ms"].as_f64().unwrap()
+    );
+}
+
+#[test]
+fn cycles_against_sio_auth_serve_count_verdicts_right() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "20"]);
+    for transport in ["websocket", "default"] {
+        for forged in ["0", "0.5"] {
+            let report = bench(
+                &sb,
+                &server.url(),
+                &[
+                    "--duration",
+                    "1s",
+                    "--clients",
+                    "4",
+                    "--transport",
+                    transport,
+                    "--forged",
+                    forged,
+                ],
+            );
+            check_cycle(
+                &report,
+                forged.parse().unwrap(),
+                &format!("{transport}, forged {forged}"),
+            );
+        }
+    }
+    let report = bench(
+        &sb,
+        &server.url(),
+        &["--duration", "1s", "--clients", "2", "--first-tick"],
+    );
+    check_cycle(&report, 0.0, "first tick");
+}
+
+#[test]
+fn cycles_against_the_node_reference() {
+    let Some(node) = node_io_server(
+        "cycles_against_the_node_reference",
+        0,
+        &[SECRET],
+        &[("INTERVAL", "20")],
+    ) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    for transport in ["websocket", "default"] {
+        let report = bench(
+            &sb,
+            &node.url(),
+            &[
+                "--duration",
+                "1s",
+                "--clients",
+                "4",
+                "--transport",
+                transport,
+                "--forged",
+                "0.25",
+            ],
+        );
+        check_cycle(&report, 0.25, &format!("node, {transport}"));
+    }
+}
+
+#[test]
+fn hold_keeps_sockets_and_measures_tick_delay() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "100"]);
+    let out = sb
+        .cmd()
+        .args([
+            "bench",
+            &server.url(),
+            "--secret",
+            SECRET,
+            "--json",
+            "--mode",
+            "hold",
+        ])
+        .args(["--clients", "50", "--duration", "1s"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holding 50 sockets"));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["sockets"].as_u64(), report["errors"].as_u64()),
+        (Some(50), Some(0)),
+        "{report}"
+    );
+    // 50 sockets × about 10 ticks in one second.
+    let events = report["events"].as_u64().unwrap();
+    assert!((300..=700).contains(&events), "{report}");
+    assert!(
+        report["delay_p99_ms"].as_f64().unwrap() < 1000.0,
+        "{report}"
+    );
+}
+
+#[test]
+fn bench_failures_and_bad_arguments() {
+    let sb = Sandbox::new();
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let out = sb
+        .cmd()
+        .args(["bench", &url, "--secret", SECRET, "--duration", "1s"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "nothing listening is a network failure"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no handshake completed"));
+    for bad in [
+        &["--forged", "1.5"][..],
+        &["--clients", "0"],
+        &["--duration", "0"],
+        &["--mode", "sprint"],
+    ] {
+        sb.cmd()
+            .args(["bench", &url, "--secret", SECRET])
+            .args(bad)
+            .assert()
+            .code(2);
+    }
+    sb.cmd()
+        .args(["bench", "https://127.0.0.1:1", "--secret", SECRET])
+        .assert()
+        .code(2);
+}
