@@ -72,7 +72,10 @@ pub(crate) fn missing_peer(test: &str, why: &str) {
 pub(crate) fn node_fixture(test: &str) -> Option<PathBuf> {
     static INSTALLED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node");
-    let node_ok = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let node_ok = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !node_ok {
         missing_peer(test, "`node` is not on PATH");
         return None;
@@ -81,7 +84,10 @@ pub(crate) fn node_fixture(test: &str) -> Option<PathBuf> {
         if dir.join("node_modules/.package-lock.json").is_file() {
             return Ok(());
         }
-        eprintln!("installing the npm test fixture: npm ci in {}", dir.display());
+        eprintln!(
+            "installing the npm test fixture: npm ci in {}",
+            dir.display()
+        );
         let out = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&dir)
@@ -90,7 +96,10 @@ pub(crate) fn node_fixture(test: &str) -> Option<PathBuf> {
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!("`npm ci` in tests/node failed: {}", String::from_utf8_lossy(&out.stderr)))
+            Err(format!(
+                "`npm ci` in tests/node failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
         }
     });
     if let Err(why) = installed {
