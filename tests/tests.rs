@@ -8,3 +8,4 @@ mod completions;
 mod connect;
 mod interop;
 mod serve;
+mod store;
