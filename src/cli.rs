@@ -12,13 +12,31 @@ use serde_json::Value;
 pub(crate) use crate::store::StoreUrl;
 use crate::store::parse_store_url;
 
-const EXIT_CODES: &str = "\
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0  success
   1  a negative answer: an invalid cookie, or a connection refused by the server's authorization
   2  usage error, unreadable input or configuration (e.g. a missing secret file)
   3  network failure (connection refused, DNS, TLS, server went away)
-  4  timeout";
+  4  timeout"
+    };
+}
+
+const EXIT_CODES: &str = exit_codes!();
+
+const SERVE_AFTER_HELP: &str = concat!(
+    "\
+Sessions:
+  GET / creates a session in the store and sets its cookie (unless the request has a live one);
+  POST /logout destroys it and clears the cookie. When a session ends (logout, `sio-auth revoke`,
+  a Node app's req.session.destroy() on the shared Redis, expiry), its sockets get the event
+  `session_ended` with the reason and are disconnected within a second.
+
+",
+    exit_codes!()
+);
 
 /// Express-style signed session cookies, and Socket.IO connections authorized by them.
 ///
@@ -75,7 +93,7 @@ pub(crate) struct CookieNameArg {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = SERVE_AFTER_HELP)]
 pub(crate) struct ServeArgs {
     /// Address to listen on; port 0 picks a free port. The bound address is printed as
     /// `listening on http://ADDR`.

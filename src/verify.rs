@@ -171,18 +171,16 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
                 session.as_ref().map(Session::as_value).unwrap_or_default()
             ),
             (Ok(verified), false) => write_sid(&mut self.out, &verified.sid),
-            (Ok(verified), true) => {
-                let mut object = serde_json::json!({
-                    "valid": true,
-                    "sid": verified.sid.as_ref(),
-                    "secret_index": verified.secret_index,
-                    "reason": null,
-                });
-                if let Some(session) = &session {
-                    object["session"] = session.as_value();
-                }
-                writeln!(self.out, "{object}")
-            }
+            (Ok(verified), true) => writeln!(
+                self.out,
+                r#"{{"valid":true,"sid":{},"secret_index":{},"reason":null{}}}"#,
+                serde_json::Value::from(verified.sid.as_ref()),
+                verified.secret_index,
+                session
+                    .as_ref()
+                    .map(|s| format!(r#","session":{}"#, s.as_value()))
+                    .unwrap_or_default()
+            ),
             (Err(reason), false) => {
                 writeln!(
                     self.err,

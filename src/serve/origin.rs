@@ -39,7 +39,7 @@ impl OriginPolicy {
             return false;
         };
         let serialized = origin.origin().ascii_serialization();
-        if self.allowed.iter().any(|a| *a == serialized) {
+        if self.allowed.contains(&serialized) {
             return true;
         }
         same_origin(&origin, headers)

@@ -34,8 +34,9 @@ pub(crate) fn routes(
             let html = html.clone();
             async move { Ok::<_, Infallible>(page(&auth, &html, &headers, peer).await) }
         });
-    let logout = warp::post()
-        .and(warp::path!("logout"))
+    // Path before method: other paths are 404, not 405.
+    let logout = warp::path!("logout")
+        .and(warp::post())
         .and(warp::header::headers_cloned())
         .and_then(move |headers: HeaderMap| {
             let auth = auth.clone();

@@ -73,7 +73,7 @@ impl MemoryStore {
             let mut inner = self.lock();
             inner.inserts = inner.inserts.wrapping_add(1);
             let full = inner.sessions.len() >= self.capacity && !inner.sessions.contains_key(sid);
-            if full || inner.inserts % PRUNE_EVERY == 0 {
+            if full || inner.inserts.is_multiple_of(PRUNE_EVERY) {
                 inner.sessions.retain(|sid, entry| {
                     let live = entry.dies_at > now;
                     if !live {

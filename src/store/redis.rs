@@ -187,10 +187,17 @@ async fn listen(
     let channel_prefix = format!("__keyspace@{db}__:{PREFIX}");
     let mut warned = false;
     loop {
-        if let Some(conn) = &conn {
-            if let Err(e) = enable_notifications(conn.clone()).await
-                && !warned
-            {
+        if let Some(conn) = &conn
+            && let Err(e) = enable_notifications(conn.clone()).await
+        {
+            let unreachable = e.is_io_error()
+                || e.is_timeout()
+                || e.is_connection_refusal()
+                || e.is_connection_dropped();
+            if unreachable {
+                tracing::debug!(%e, "cannot enable Redis keyspace notifications yet");
+            } else if !warned {
+                // CONFIG refused (managed Redis, ACLs): the sweep still finds ended sessions.
                 warned = true;
                 tracing::warn!(%e, "cannot enable Redis keyspace notifications; ended sessions are found by the sweep only");
             }
@@ -256,7 +263,7 @@ fn merged_flags(current: &str) -> String {
     let mut flags = current.to_owned();
     let all = flags.contains('A');
     for (flag, covered_by_all) in [('K', false), ('g', true), ('x', true), ('e', true)] {
-        if !flags.contains(flag) && !(all && covered_by_all) {
+        if !(flags.contains(flag) || all && covered_by_all) {
             flags.push(flag);
         }
     }
