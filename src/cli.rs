@@ -19,7 +19,7 @@ Exit codes:
   0  success
   1  a negative answer: an invalid cookie, or a connection refused by the server's authorization
   2  usage error, unreadable input or configuration (e.g. a missing secret file)
-  3  network failure (connection refused, DNS, TLS, server went away)
+  3  network failure (connection refused, DNS, TLS, server went away, session store unreachable)
   4  timeout"
     };
 }
