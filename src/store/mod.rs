@@ -275,3 +275,103 @@ mod tests {
         assert!(parse_store_url("").is_err());
     }
 }
+
+/// The `SessionStore` contract, run against every store (Redis: 127.0.0.1:6379 when it
+/// answers; skipped loudly otherwise, a failure under CI=true).
+#[cfg(test)]
+mod contract {
+    use super::*;
+
+    async fn redis() -> Option<Arc<dyn SessionStore>> {
+        let store = super::redis::RedisStore::open("redis://127.0.0.1:6379/15").ok()?;
+        if store.exist(&["probe".to_owned()]).await.is_ok() {
+            Some(Arc::new(store))
+        } else {
+            let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+            assert!(!ci, "Redis on 127.0.0.1:6379 is required under CI=true");
+            eprintln!("\n*** SKIPPED the Redis store contract: no Redis on 127.0.0.1:6379 ***\n");
+            None
+        }
+    }
+
+    async fn memory() -> Option<Arc<dyn SessionStore>> {
+        Some(Arc::new(super::memory::MemoryStore::new(16)))
+    }
+
+    async fn set_get_destroy(store: Arc<dyn SessionStore>) {
+        let sid = sio_auth::cookie::new_sid().unwrap();
+        let mut ended = store.ended();
+        assert_eq!(store.get(&sid).await.unwrap(), None);
+        let mut data = Map::new();
+        data.insert("user".to_owned(), json!({"role": "admin"}));
+        let session = Session::new(data, Some(Duration::from_secs(60)), SystemTime::now());
+        store.set(&sid, &session).await.unwrap();
+        assert_eq!(store.get(&sid).await.unwrap(), Some(session.clone()));
+        let others = [sid.clone(), "never-made".to_owned()];
+        assert_eq!(store.exist(&others).await.unwrap(), [true, false]);
+        assert!(store.destroy(&sid).await.unwrap());
+        assert!(!store.destroy(&sid).await.unwrap());
+        assert_eq!(store.get(&sid).await.unwrap(), None);
+        let news = tokio::time::timeout(Duration::from_secs(2), ended.recv())
+            .await
+            .expect("the end is announced")
+            .unwrap();
+        assert_eq!((news.sid, news.reason), (sid, EndReason::Revoked));
+    }
+
+    async fn dead_sessions_are_not_stored(store: Arc<dyn SessionStore>) {
+        let sid = sio_auth::cookie::new_sid().unwrap();
+        let then = SystemTime::now() - Duration::from_secs(10);
+        let dead = Session::new(Map::new(), Some(Duration::from_secs(1)), then);
+        store.set(&sid, &dead).await.unwrap();
+        assert_eq!(store.get(&sid).await.unwrap(), None);
+    }
+
+    async fn expiry_forgets(store: Arc<dyn SessionStore>) {
+        let sid = sio_auth::cookie::new_sid().unwrap();
+        let brief = Session::new(
+            Map::new(),
+            Some(Duration::from_millis(1100)),
+            SystemTime::now(),
+        );
+        store.set(&sid, &brief).await.unwrap();
+        assert!(store.get(&sid).await.unwrap().is_some());
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        // Gone, or (memory) reported once more as expired and then forgotten.
+        let late = store.get(&sid).await.unwrap();
+        assert!(late.is_none_or(|s| s.is_expired(SystemTime::now())));
+        assert_eq!(
+            store.exist(std::slice::from_ref(&sid)).await.unwrap(),
+            [false]
+        );
+    }
+
+    macro_rules! contract {
+        ($($store:ident),*) => {$(
+            mod $store {
+                #[tokio::test]
+                async fn set_get_destroy() {
+                    if let Some(store) = super::$store().await {
+                        super::set_get_destroy(store).await;
+                    }
+                }
+
+                #[tokio::test]
+                async fn dead_sessions_are_not_stored() {
+                    if let Some(store) = super::$store().await {
+                        super::dead_sessions_are_not_stored(store).await;
+                    }
+                }
+
+                #[tokio::test]
+                async fn expiry_forgets() {
+                    if let Some(store) = super::$store().await {
+                        super::expiry_forgets(store).await;
+                    }
+                }
+            }
+        )*};
+    }
+
+    contract!(memory, redis);
+}
