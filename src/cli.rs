@@ -367,6 +367,7 @@ pub(crate) struct ConnectArgs {
 #[command(after_help = "\
 Each argument is a cookie (a name=value pair, a percent-encoded or raw s:<sid>.<signature>
 value; its signature is checked) or a bare session id. Each destroyed session prints its sid.
+Session ids may start with `-`: put them after `--` (`sio-auth revoke --store URL -- SID`).
 
 Exit codes:
   0  every session was destroyed

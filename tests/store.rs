@@ -757,7 +757,13 @@ fn sessions_are_shared_with_node_both_ways_and_revoke_reaches_both() {
     // Revoking what is gone is a negative answer; a bare sid works too.
     let again = sb
         .cmd()
-        .args(["revoke", &sid_of(&node_cookie), "--store", &redis.url()])
+        .args([
+            "revoke",
+            "--store",
+            &redis.url(),
+            "--",
+            &sid_of(&node_cookie),
+        ])
         .output()
         .unwrap();
     assert_eq!(again.status.code(), Some(1));
@@ -825,7 +831,7 @@ fn verify_with_a_store_checks_liveness_and_shows_the_data() {
 
     let out = sb
         .cmd()
-        .args(["revoke", &sid, "--store", &redis.url()])
+        .args(["revoke", "--store", &redis.url(), "--", &sid])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -1031,10 +1037,16 @@ fn redis_going_away_fails_closed_and_recovers() {
         .expect("ticks");
     let out = sb
         .cmd()
-        .args(["revoke", &sid_of(&fresh), "--store", &url])
+        .args(["revoke", "--store", &url, "--", &sid_of(&fresh)])
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{:?}: {}; serve: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr),
+        server.stderr()
+    );
     assert!(
         watcher
             .wait_for("session_ended", Duration::from_secs(3))
