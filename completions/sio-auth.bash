@@ -31,6 +31,9 @@ _sio__auth() {
             sio__auth,man)
                 cmd="sio__auth__subcmd__man"
                 ;;
+            sio__auth,revoke)
+                cmd="sio__auth__subcmd__revoke"
+                ;;
             sio__auth,serve)
                 cmd="sio__auth__subcmd__serve"
                 ;;
@@ -55,6 +58,9 @@ _sio__auth() {
             sio__auth__subcmd__help,man)
                 cmd="sio__auth__subcmd__help__subcmd__man"
                 ;;
+            sio__auth__subcmd__help,revoke)
+                cmd="sio__auth__subcmd__help__subcmd__revoke"
+                ;;
             sio__auth__subcmd__help,serve)
                 cmd="sio__auth__subcmd__help__subcmd__serve"
                 ;;
@@ -71,7 +77,7 @@ _sio__auth() {
 
     case "${cmd}" in
         sio__auth)
-            opts="-h -V --help --version serve sign verify connect bench completions man help"
+            opts="-h -V --help --version serve sign verify connect revoke bench completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,7 +209,7 @@ _sio__auth() {
             return 0
             ;;
         sio__subcmd__auth__subcmd__help)
-            opts="serve sign verify connect bench completions man help"
+            opts="serve sign verify connect revoke bench completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,6 +292,20 @@ _sio__auth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sio__subcmd__auth__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sio__subcmd__auth__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -342,8 +362,38 @@ _sio__auth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sio__subcmd__auth__subcmd__revoke)
+            opts="-h -V --store --secret --secret-file --cookie-name --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sio__subcmd__auth__subcmd__serve)
-            opts="-h -V --listen --secret --secret-file --cookie-name --interval --event --help --version"
+            opts="-h -V --listen --secret --secret-file --cookie-name --interval --event --store --require-session --max-age --namespace --require --allowed-origin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,6 +423,26 @@ _sio__auth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --require)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allowed-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -381,7 +451,7 @@ _sio__auth() {
             return 0
             ;;
         sio__subcmd__auth__subcmd__sign)
-            opts="-h -V --format --count --secret --secret-file --cookie-name --max-age --domain --path --same-site --secure --no-http-only --help --version"
+            opts="-h -V --format --count --secret --secret-file --cookie-name --max-age --domain --path --same-site --secure --no-http-only --store --data --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,6 +493,14 @@ _sio__auth() {
                     COMPREPLY=($(compgen -W "strict lax none" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -431,12 +509,16 @@ _sio__auth() {
             return 0
             ;;
         sio__subcmd__auth__subcmd__verify)
-            opts="-h -V --json --secret --secret-file --cookie-name --help --version"
+            opts="-h -V --json --store --show --secret --secret-file --cookie-name --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -26,6 +26,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand sign 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
             cand verify 'Check signed session cookies; prints the session id of each valid one'
             cand connect 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+            cand revoke 'Destroy sessions in the store; their live sockets are disconnected within a second'
             cand bench 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
@@ -38,6 +39,12 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --cookie-name 'Name of the session cookie'
             cand --interval 'Time between ticks; a bare number is milliseconds (e.g. 1000, 250ms, 2s)'
             cand --event 'Name of the tick event'
+            cand --store 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis''s format, shared with Node apps)'
+            cand --max-age 'Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day'
+            cand --namespace 'Serve another namespace (repeatable). It gets the cookie rule of `/` plus its own `--require` rules, which follow it on the command line'
+            cand --require 'A rule of the preceding --namespace: the session''s value at the JSON pointer must equal VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session'
+            cand --allowed-origin 'A page origin allowed to open sockets besides the server''s own (repeatable), e.g. https://app.example.com. Handshakes whose Origin header is neither are refused with `Origin not allowed.`; handshakes without Origin (non-browser clients) pass'
+            cand --require-session 'Accept a handshake only when its signed sid names a live session in the store (refused with `Session not found.`, `Session expired.` or `Session store unavailable.`)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -53,6 +60,8 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --domain 'Domain attribute'
             cand --path 'Path attribute'
             cand --same-site 'SameSite attribute'
+            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
+            cand --data 'With --store: the session''s data, a JSON object (e.g. ''{"user":{"role":"admin"}}''); the cookie metadata is added as express-session writes it (--max-age sets its expiry)'
             cand --secure 'Add the Secure attribute'
             cand --no-http-only 'Leave out the HttpOnly attribute'
             cand -h 'Print help (see more with ''--help'')'
@@ -61,10 +70,12 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --version 'Print version'
         }
         &'sio-auth;verify'= {
+            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
             cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
             cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
-            cand --json 'Print one JSON object per input on stdout: valid, sid, secret_index, reason'
+            cand --json 'Print one JSON object per input on stdout: valid, sid, secret_index, reason (and session with --show)'
+            cand --show 'With --store: print each live session''s data (its JSON) instead of its sid'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -77,7 +88,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --namespace 'Namespace to connect to'
             cand --event 'Event to print; repeatable; `*` prints every event'
             cand --count 'Exit after this many printed events'
-            cand --timeout 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms; a bare number is seconds). Without it: 20 s to connect, no limit between events'
+            cand --timeout 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms)'
             cand --transport 'Transport to use'
             cand --header 'Extra request header, `Name: value`; repeatable'
             cand --login 'First GET the URL''s page and use the session cookie it sets, as a browser would'
@@ -85,6 +96,16 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --reconnect 'Reconnect with backoff when the server goes away (never after a refusal)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sio-auth;revoke'= {
+            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
+            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
+            cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
+            cand --cookie-name 'Name of the session cookie'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -123,6 +144,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand sign 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
             cand verify 'Check signed session cookies; prints the session id of each valid one'
             cand connect 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+            cand revoke 'Destroy sessions in the store; their live sockets are disconnected within a second'
             cand bench 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
@@ -135,6 +157,8 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
         &'sio-auth;help;verify'= {
         }
         &'sio-auth;help;connect'= {
+        }
+        &'sio-auth;help;revoke'= {
         }
         &'sio-auth;help;bench'= {
         }

@@ -30,6 +30,7 @@ complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "serve" -d 'Run th
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "revoke" -d 'Destroy sessions in the store; their live sockets are disconnected within a second'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "man" -d 'Print the man page (roff)'
@@ -40,6 +41,12 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret-file 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l cookie-name -d 'Name of the session cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l interval -d 'Time between ticks; a bare number is milliseconds (e.g. 1000, 250ms, 2s)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l event -d 'Name of the tick event' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l store -d 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis\'s format, shared with Node apps)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l max-age -d 'Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l namespace -d 'Serve another namespace (repeatable). It gets the cookie rule of `/` plus its own `--require` rules, which follow it on the command line' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l require -d 'A rule of the preceding --namespace: the session\'s value at the JSON pointer must equal VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l allowed-origin -d 'A page origin allowed to open sockets besides the server\'s own (repeatable), e.g. https://app.example.com. Handshakes whose Origin header is neither are refused with `Origin not allowed.`; handshakes without Origin (non-browser clients) pass' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l require-session -d 'Accept a handshake only when its signed sid names a live session in the store (refused with `Session not found.`, `Session expired.` or `Session store unavailable.`)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l format -d 'What to print' -r -f -a "pair\t'`name=value`, ready for a Cookie header'
@@ -57,14 +64,18 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l path -d 'Path
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l same-site -d 'SameSite attribute' -r -f -a "strict\t''
 lax\t''
 none\t''"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l data -d 'With --store: the session\'s data, a JSON object (e.g. \'{"user":{"role":"admin"}}\'); the cookie metadata is added as express-session writes it (--max-age sets its expiry)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secure -d 'Add the Secure attribute'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l no-http-only -d 'Leave out the HttpOnly attribute'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l cookie-name -d 'Name of the session cookie' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l json -d 'Print one JSON object per input on stdout: valid, sid, secret_index, reason'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l json -d 'Print one JSON object per input on stdout: valid, sid, secret_index, reason (and session with --show)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l show -d 'With --store: print each live session\'s data (its JSON) instead of its sid'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie -d 'Session cookie: a name=value pair, a whole Cookie header, or a bare value (named by --cookie-name)' -r
@@ -73,16 +84,22 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie-nam
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l namespace -d 'Namespace to connect to' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l event -d 'Event to print; repeatable; `*` prints every event' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l count -d 'Exit after this many printed events' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l timeout -d 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms; a bare number is seconds). Without it: 20 s to connect, no limit between events' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l timeout -d 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l transport -d 'Transport to use' -r -f -a "websocket\t'WebSocket only'
 polling\t'HTTP long-polling only'
-auto\t'WebSocket first (the fastest start); when it fails for a transport reason (HTTP error on the upgrade, closed early, no answer within 5 s), polling then the upgrade, like the official client. Never retried after a refusal'"
+auto\t'Polling first, then upgrade to WebSocket (the official client\'s default)'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l header -d 'Extra request header, `Name: value`; repeatable' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l login -d 'First GET the URL\'s page and use the session cookie it sets, as a browser would'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l json -d 'Print one JSON object per event: event, args, received_at (epoch ms)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l reconnect -d 'Reconnect with backoff when the server goes away (never after a refusal)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l cookie-name -d 'Name of the session cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l clients -d 'Concurrent clients (cycle) or sockets to hold (hold)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l mode -d 'What each client does' -r -f -a "cycle\t'Connect, get authorized (or refused), disconnect, again, for --duration'
 hold\t'Open --clients sockets, keep them for --duration, measure the tick delay'"
@@ -103,11 +120,12 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -s h -l h
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s V -l version -d 'Print version'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "serve" -d 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "serve" -d 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "revoke" -d 'Destroy sessions in the store; their live sockets are disconnected within a second'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -4,15 +4,39 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{
+    ArgMatches, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum,
+};
+use serde_json::Value;
 
-const EXIT_CODES: &str = "\
+pub(crate) use crate::store::StoreUrl;
+use crate::store::parse_store_url;
+
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0  success
   1  a negative answer: an invalid cookie, or a connection refused by the server's authorization
   2  usage error, unreadable input or configuration (e.g. a missing secret file)
-  3  network failure (connection refused, DNS, TLS, server went away)
-  4  timeout";
+  3  network failure (connection refused, DNS, TLS, server went away, session store unreachable)
+  4  timeout"
+    };
+}
+
+const EXIT_CODES: &str = exit_codes!();
+
+const SERVE_AFTER_HELP: &str = concat!(
+    "\
+Sessions:
+  GET / creates a session in the store and sets its cookie (unless the request has a live one);
+  POST /logout destroys it and clears the cookie. When a session ends (logout, `sio-auth revoke`,
+  a Node app's req.session.destroy() on the shared Redis, expiry), its sockets get the event
+  `session_ended` with the reason and are disconnected within a second.
+
+",
+    exit_codes!()
+);
 
 /// Express-style signed session cookies, and Socket.IO connections authorized by them.
 ///
@@ -36,6 +60,8 @@ pub(crate) enum Command {
     Verify(VerifyArgs),
     /// Connect to a Socket.IO server with a session cookie and print the events it sends.
     Connect(ConnectArgs),
+    /// Destroy sessions in the store; their live sockets are disconnected within a second.
+    Revoke(RevokeArgs),
     /// Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets.
     Bench(BenchArgs),
     /// Print a shell completion script.
@@ -69,7 +95,7 @@ pub(crate) struct CookieNameArg {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = SERVE_AFTER_HELP)]
 pub(crate) struct ServeArgs {
     /// Address to listen on; port 0 picks a free port. The bound address is printed as
     /// `listening on http://ADDR`.
@@ -89,6 +115,65 @@ pub(crate) struct ServeArgs {
     /// Name of the tick event.
     #[arg(long, value_name = "NAME", default_value = "data", value_parser = parse_event_name)]
     pub(crate) event: String,
+
+    /// Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB`
+    /// (connect-redis's format, shared with Node apps).
+    #[arg(long, value_name = "URL", default_value = "memory", env = "SIO_AUTH_STORE", value_parser = parse_store_url)]
+    pub(crate) store: StoreUrl,
+
+    /// Accept a handshake only when its signed sid names a live session in the store
+    /// (refused with `Session not found.`, `Session expired.` or `Session store unavailable.`).
+    #[arg(long)]
+    pub(crate) require_session: bool,
+
+    /// Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is
+    /// a browser-session cookie and the store keeps the session for a day.
+    #[arg(long, value_name = "DURATION", value_parser = parse_max_age)]
+    pub(crate) max_age: Option<Duration>,
+
+    /// Serve another namespace (repeatable). It gets the cookie rule of `/` plus its own
+    /// `--require` rules, which follow it on the command line.
+    #[arg(long = "namespace", value_name = "NS", value_parser = parse_namespace)]
+    pub(crate) namespace_names: Vec<String>,
+
+    /// A rule of the preceding --namespace: the session's value at the JSON pointer must equal
+    /// VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session.
+    #[arg(long = "require", value_name = "POINTER=VALUE", value_parser = parse_requirement)]
+    pub(crate) requirements: Vec<Requirement>,
+
+    /// The namespaces with their rules, gathered from --namespace and --require by [`parse`].
+    #[arg(skip)]
+    pub(crate) namespaces: Vec<NamespaceRules>,
+
+    /// A page origin allowed to open sockets besides the server's own (repeatable), e.g.
+    /// https://app.example.com. Handshakes whose Origin header is neither are refused with
+    /// `Origin not allowed.`; handshakes without Origin (non-browser clients) pass.
+    #[arg(long = "allowed-origin", value_name = "URL", value_parser = parse_origin)]
+    pub(crate) allowed_origins: Vec<String>,
+}
+
+/// One `--namespace` and the `--require` rules that follow it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NamespaceRules {
+    pub(crate) path: String,
+    pub(crate) requires: Vec<Requirement>,
+}
+
+/// `POINTER=VALUE`: the session's value at a JSON pointer must equal VALUE.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Requirement {
+    pub(crate) pointer: String,
+    pub(crate) value: Value,
+    /// As written on the command line; the refusal names it.
+    pub(crate) text: String,
+}
+
+/// The store option of the one-shot commands, which need a store shared with a server.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SharedStoreArg {
+    /// Session store shared with the server: `redis://HOST:PORT/DB`.
+    #[arg(long, value_name = "URL", env = "SIO_AUTH_STORE", value_parser = parse_shared_store)]
+    pub(crate) store: Option<StoreUrl>,
 }
 
 /// How `sign` prints the cookie.
@@ -137,6 +222,14 @@ pub(crate) struct SignArgs {
 
     #[command(flatten)]
     pub(crate) attributes: CookieAttributes,
+
+    #[command(flatten)]
+    pub(crate) store: SharedStoreArg,
+
+    /// With --store: the session's data, a JSON object (e.g. '{"user":{"role":"admin"}}'); the
+    /// cookie metadata is added as express-session writes it (--max-age sets its expiry).
+    #[arg(long, value_name = "JSON", requires = "store", value_parser = parse_data)]
+    pub(crate) data: Option<serde_json::Map<String, Value>>,
 }
 
 /// Attributes of the Set-Cookie header (`sign --format set-cookie|json`).
@@ -173,18 +266,30 @@ Each COOKIE may be a whole Cookie header, a name=value pair, a percent-encoded v
 s:<sid>.<signature> value. Valid cookies print their session id on stdout; invalid ones print
 the reason on stderr.
 
+With --store, a valid cookie must also name a live session: `session not found` and
+`session expired` are invalid answers.
+
 Exit codes:
   0  every cookie is valid
   1  at least one cookie is invalid
-  2  usage error, unreadable input or secret file")]
+  2  usage error, unreadable input or secret file
+  3  the store is unreachable")]
 pub(crate) struct VerifyArgs {
     /// Cookies to check; with none, or `-`, one per line is read from standard input.
     #[arg(value_name = "COOKIE")]
     pub(crate) cookies: Vec<String>,
 
-    /// Print one JSON object per input on stdout: valid, sid, secret_index, reason.
+    /// Print one JSON object per input on stdout: valid, sid, secret_index, reason (and
+    /// session with --show).
     #[arg(long)]
     pub(crate) json: bool,
+
+    #[command(flatten)]
+    pub(crate) store: SharedStoreArg,
+
+    /// With --store: print each live session's data (its JSON) instead of its sid.
+    #[arg(long, requires = "store")]
+    pub(crate) show: bool,
 
     #[command(flatten)]
     pub(crate) secrets: SecretArgs,
@@ -200,28 +305,12 @@ pub(crate) enum Transport {
     Websocket,
     /// HTTP long-polling only.
     Polling,
-    /// WebSocket first (the fastest start); when it fails for a transport reason (HTTP error on
-    /// the upgrade, closed early, no answer within 5 s), polling then the upgrade, like the
-    /// official client. Never retried after a refusal.
+    /// Polling first, then upgrade to WebSocket (the official client's default).
     Auto,
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "\
-Output: one line per printed event on stdout: its argument as JSON (a string as plain text, e.g. a
-tick prints as 1795632469227), several arguments as one JSON array, binary as base64. With --json:
-{\"event\":…,\"args\":[…],\"received_at\":<epoch ms>}. Status lines and errors go to stderr; a
-refusal prints the server's reason as `sio-auth: refused: <reason>`.
-
-Connecting (the handshake and the namespace's answer) gives up after --timeout, or after 20 s
-without it (socket.io-client's default); waiting between events is bounded only by --timeout.
-
-Exit codes:
-  0  --count events printed, or Ctrl-C
-  1  refused by the server (its reason on stderr), or --login got no session cookie
-  2  usage error or an unreadable cookie file
-  3  network failure (connection refused, DNS, TLS, server went away or disconnected us)
-  4  timeout")]
+#[command(after_help = EXIT_CODES)]
 pub(crate) struct ConnectArgs {
     /// Server URL.
     #[arg(value_name = "URL", default_value = "http://127.0.0.1:3000", value_parser = parse_http_url)]
@@ -255,13 +344,12 @@ pub(crate) struct ConnectArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) count: Option<u64>,
 
-    /// Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms; a
-    /// bare number is seconds). Without it: 20 s to connect, no limit between events.
+    /// Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms).
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) timeout: Option<Duration>,
 
     /// Transport to use.
-    #[arg(long, value_name = "TRANSPORT", value_enum, default_value_t = Transport::Auto)]
+    #[arg(long, value_enum, default_value_t = Transport::Auto)]
     pub(crate) transport: Transport,
 
     /// Extra request header, `Name: value`; repeatable.
@@ -275,6 +363,33 @@ pub(crate) struct ConnectArgs {
     /// Reconnect with backoff when the server goes away (never after a refusal).
     #[arg(long)]
     pub(crate) reconnect: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Each argument is a cookie (a name=value pair, a percent-encoded or raw s:<sid>.<signature>
+value; its signature is checked) or a bare session id. Each destroyed session prints its sid.
+Session ids may start with `-`: put them after `--` (`sio-auth revoke --store URL -- SID`).
+
+Exit codes:
+  0  every session was destroyed
+  1  a cookie is invalid or names no session
+  2  usage error
+  3  the store is unreachable")]
+pub(crate) struct RevokeArgs {
+    /// Cookies or session ids to revoke.
+    #[arg(value_name = "COOKIE|SID", required = true)]
+    pub(crate) targets: Vec<String>,
+
+    /// Session store shared with the server: `redis://HOST:PORT/DB`.
+    #[arg(long, value_name = "URL", env = "SIO_AUTH_STORE", value_parser = parse_shared_store, required = true)]
+    pub(crate) store: StoreUrl,
+
+    #[command(flatten)]
+    pub(crate) secrets: SecretArgs,
+
+    #[command(flatten)]
+    pub(crate) cookie: CookieNameArg,
 }
 
 /// What each `bench` client does.
@@ -373,6 +488,112 @@ pub(crate) struct CompletionsArgs {
     /// The shell to generate for.
     #[arg(value_enum)]
     pub(crate) shell: Shell,
+}
+
+/// Parses the command line, then gathers each --namespace's --require rules by position
+/// (clap alone cannot tell which --namespace a --require follows).
+pub(crate) fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let (Command::Serve(args), Some(("serve", sub))) = (&mut cli.command, matches.subcommand()) {
+        args.namespaces = group_namespaces(sub).unwrap_or_else(|e| {
+            Cli::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, e)
+                .exit()
+        });
+    }
+    cli
+}
+
+fn group_namespaces(matches: &ArgMatches) -> Result<Vec<NamespaceRules>, String> {
+    let positions = |id: &str| -> Vec<usize> {
+        matches
+            .indices_of(id)
+            .map(Iterator::collect)
+            .unwrap_or_default()
+    };
+    let names: Vec<(usize, String)> = positions("namespace_names")
+        .into_iter()
+        .zip(
+            matches
+                .get_many::<String>("namespace_names")
+                .into_iter()
+                .flatten()
+                .cloned(),
+        )
+        .collect();
+    let rules: Vec<(usize, Requirement)> = positions("requirements")
+        .into_iter()
+        .zip(
+            matches
+                .get_many::<Requirement>("requirements")
+                .into_iter()
+                .flatten()
+                .cloned(),
+        )
+        .collect();
+    let mut namespaces: Vec<NamespaceRules> = Vec::new();
+    for (_, name) in &names {
+        if !namespaces.iter().any(|n| &n.path == name) {
+            namespaces.push(NamespaceRules {
+                path: name.clone(),
+                requires: Vec::new(),
+            });
+        }
+    }
+    for (at, rule) in rules {
+        let Some((_, owner)) = names.iter().rev().find(|(ns_at, _)| *ns_at < at) else {
+            return Err(format!(
+                "--require {} must follow the --namespace it applies to",
+                rule.text
+            ));
+        };
+        if let Some(ns) = namespaces.iter_mut().find(|n| &n.path == owner) {
+            ns.requires.push(rule);
+        }
+    }
+    Ok(namespaces)
+}
+
+fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    let (pointer, value) = text
+        .split_once('=')
+        .ok_or("expected POINTER=VALUE, e.g. /user/role=admin")?;
+    if !pointer.starts_with('/') {
+        return Err("the JSON pointer must start with '/', e.g. /user/role=admin".to_owned());
+    }
+    let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+    Ok(Requirement {
+        pointer: pointer.to_owned(),
+        value,
+        text: text.to_owned(),
+    })
+}
+
+fn parse_origin(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("an origin is http(s)://HOST[:PORT]".to_owned());
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+fn parse_shared_store(text: &str) -> Result<StoreUrl, String> {
+    match parse_store_url(text)? {
+        StoreUrl::Memory => Err(
+            "the memory store lives inside `sio-auth serve`; use a shared store (redis://HOST:PORT/DB)"
+                .to_owned(),
+        ),
+        url => Ok(url),
+    }
+}
+
+fn parse_data(text: &str) -> Result<serde_json::Map<String, Value>, String> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err("the session data must be a JSON object".to_owned()),
+        Err(e) => Err(format!("invalid JSON: {e}")),
+    }
 }
 
 fn parse_cookie_name(name: &str) -> Result<String, String> {
@@ -476,6 +697,75 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn requires_follow_their_namespace() {
+        let parse = |args: &[&str]| {
+            let matches = Cli::command().try_get_matches_from(args).unwrap();
+            group_namespaces(matches.subcommand_matches("serve").unwrap())
+        };
+        let grouped = parse(&[
+            "sio-auth",
+            "serve",
+            "--namespace",
+            "/admin",
+            "--require",
+            "/user/role=admin",
+            "--require",
+            "/level=3",
+            "--namespace",
+            "/open",
+            "--namespace",
+            "/staff",
+            "--require",
+            "/user/staff=true",
+        ])
+        .unwrap();
+        let summary: Vec<(&str, Vec<&str>)> = grouped
+            .iter()
+            .map(|n| {
+                (
+                    n.path.as_str(),
+                    n.requires.iter().map(|r| r.text.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("/admin", vec!["/user/role=admin", "/level=3"]),
+                ("/open", vec![]),
+                ("/staff", vec!["/user/staff=true"]),
+            ]
+        );
+        assert_eq!(grouped[0].requires[0].value, Value::from("admin"));
+        assert_eq!(grouped[0].requires[1].value, Value::from(3));
+        assert_eq!(grouped[2].requires[0].value, Value::from(true));
+        assert!(
+            parse(&[
+                "sio-auth",
+                "serve",
+                "--require",
+                "/a=b",
+                "--namespace",
+                "/x"
+            ])
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn origins_and_rules() {
+        assert_eq!(
+            parse_origin("https://App.example.com/path").unwrap(),
+            "https://app.example.com"
+        );
+        assert_eq!(parse_origin("http://x:8080").unwrap(), "http://x:8080");
+        assert!(parse_origin("file:///x").is_err());
+        assert!(parse_requirement("user/role=admin").is_err());
+        assert!(parse_requirement("/user/role").is_err());
+        assert_eq!(parse_requirement("/a=").unwrap().value, Value::from(""));
     }
 
     #[test]

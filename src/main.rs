@@ -5,20 +5,20 @@ mod cli;
 mod completions;
 mod connect;
 mod exit;
+mod revoke;
 mod secrets;
 mod serve;
 mod sign;
+mod store;
 mod verify;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
-use crate::cli::{Cli, Command};
+use crate::cli::Command;
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
     let outcome = match &cli.command {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             serve::run(args)
         }
         Command::Connect(args) => connect::run(args),
+        Command::Revoke(args) => revoke::run(args),
     };
     match outcome {
         Ok(exit) => exit.into(),

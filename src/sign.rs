@@ -7,8 +7,9 @@ use anyhow::{Context as _, bail};
 use sio_auth::cookie::{Keyring, SameSite, SetCookie, new_sid};
 
 use crate::cli::{CookieAttributes, SameSiteArg, SignArgs, SignFormat};
-use crate::exit::Exit;
+use crate::exit::{Exit, ExitOnError as _};
 use crate::secrets;
+use crate::store::{self, Session};
 
 pub(crate) fn run(args: &SignArgs) -> anyhow::Result<Exit> {
     if let Some(sid) = &args.sid {
@@ -23,6 +24,18 @@ pub(crate) fn run(args: &SignArgs) -> anyhow::Result<Exit> {
         &args.attributes,
     )?;
 
+    let sessions = match &args.store.store {
+        Some(url) => Some((
+            store::open(url)?,
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?,
+            url,
+        )),
+        None => None,
+    };
+
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let count = args.count.unwrap_or(1);
@@ -32,6 +45,18 @@ pub(crate) fn run(args: &SignArgs) -> anyhow::Result<Exit> {
             None => new_sid()?,
         };
         let header = build(&keyring, &sid, &args.cookie.cookie_name, &args.attributes)?;
+        if let Some((store, runtime, url)) = &sessions {
+            // A scripted log-in: the session exists before its cookie is printed.
+            let session = Session::new(
+                args.data.clone().unwrap_or_default(),
+                args.attributes.max_age,
+                SystemTime::now(),
+            );
+            runtime
+                .block_on(store.set(&sid, &session))
+                .with_context(|| format!("cannot create the session in {url}"))
+                .exit_with(Exit::Network)?;
+        }
         write_one(&mut out, args.format, &keyring, &sid, &header)?;
     }
     out.flush().context("cannot write to stdout")?;

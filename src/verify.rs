@@ -3,13 +3,17 @@
 
 use std::borrow::Cow;
 use std::io;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use anyhow::Context as _;
 use sio_auth::cookie::{Keyring, Rejection, Verified};
 
+use crate::cli::StoreUrl;
 use crate::cli::VerifyArgs;
-use crate::exit::Exit;
+use crate::exit::{Exit, ExitOnError as _};
 use crate::secrets;
+use crate::store::{self, Session, SessionStore};
 
 /// Longer input lines are answered as invalid without being held in memory; real Cookie
 /// headers stay far below this (Node refuses headers over 16 KiB by default).
@@ -22,6 +26,10 @@ enum Reason {
     Empty,
     NotUtf8,
     TooLong,
+    /// Signed, but no session is stored under the sid (`--store`).
+    NoSession,
+    /// Signed, but its session's cookie has expired (`--store`).
+    Expired,
 }
 
 impl Reason {
@@ -32,15 +40,30 @@ impl Reason {
             Self::Empty => "empty input".into(),
             Self::NotUtf8 => "input is not valid UTF-8".into(),
             Self::TooLong => format!("input longer than {MAX_LINE} bytes").into(),
+            Self::NoSession => "session not found".into(),
+            Self::Expired => "session expired".into(),
         }
     }
 }
 
 pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
     let keyring = secrets::keyring(&args.secrets)?;
+    let store = match &args.store.store {
+        Some(url) => Some(Lookup {
+            store: store::open(url)?,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?,
+            url,
+            show: args.show,
+        }),
+        None => None,
+    };
     let mut answers = Answers {
         keyring: &keyring,
         name: &args.cookie.cookie_name,
+        store,
         json: args.json,
         out: io::BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
         err: io::BufWriter::new(io::stderr().lock()),
@@ -65,9 +88,34 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
     })
 }
 
+/// `--store`: where valid cookies' sessions are looked up.
+struct Lookup<'a> {
+    store: Arc<dyn SessionStore>,
+    runtime: tokio::runtime::Runtime,
+    url: &'a StoreUrl,
+    show: bool,
+}
+
+impl Lookup<'_> {
+    /// The live session of a signed sid, or why there is none; a store failure is an error.
+    fn session(&self, sid: &str) -> anyhow::Result<Result<Session, Reason>> {
+        let found = self
+            .runtime
+            .block_on(self.store.get(sid))
+            .with_context(|| format!("cannot look up the session in {}", self.url))
+            .exit_with(Exit::Network)?;
+        Ok(match found {
+            None => Err(Reason::NoSession),
+            Some(session) if session.is_expired(SystemTime::now()) => Err(Reason::Expired),
+            Some(session) => Ok(session),
+        })
+    }
+}
+
 struct Answers<'a, O: io::Write, E: io::Write> {
     keyring: &'a Keyring,
     name: &'a str,
+    store: Option<Lookup<'a>>,
     json: bool,
     out: O,
     err: E,
@@ -108,14 +156,30 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
         what: &str,
         input: Result<&str, Reason>,
     ) -> anyhow::Result<()> {
-        let verdict = input.and_then(|text| verify(self.keyring, self.name, text));
+        let mut verdict = input.and_then(|text| verify(self.keyring, self.name, text));
+        let mut session = None;
+        if let (Ok(verified), Some(lookup)) = (&verdict, &self.store) {
+            match lookup.session(&verified.sid)? {
+                Ok(found) => session = lookup.show.then_some(found),
+                Err(reason) => verdict = Err(reason),
+            }
+        }
         let written = match (&verdict, self.json) {
+            (Ok(_), false) if session.is_some() => writeln!(
+                self.out,
+                "{}",
+                session.as_ref().map(Session::as_value).unwrap_or_default()
+            ),
             (Ok(verified), false) => write_sid(&mut self.out, &verified.sid),
             (Ok(verified), true) => writeln!(
                 self.out,
-                r#"{{"valid":true,"sid":{},"secret_index":{},"reason":null}}"#,
+                r#"{{"valid":true,"sid":{},"secret_index":{},"reason":null{}}}"#,
                 serde_json::Value::from(verified.sid.as_ref()),
-                verified.secret_index
+                verified.secret_index,
+                session
+                    .as_ref()
+                    .map(|s| format!(r#","session":{}"#, s.as_value()))
+                    .unwrap_or_default()
             ),
             (Err(reason), false) => {
                 writeln!(

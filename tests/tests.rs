@@ -10,3 +10,4 @@ mod completions;
 mod connect;
 mod interop;
 mod serve;
+mod store;

@@ -196,6 +196,13 @@ impl Peer {
 
 impl Drop for Peer {
     fn drop(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            // Shown with the failing test: why the peer died under it.
+            eprintln!(
+                "peer exited before the end of the test: {status}; its stderr:\n{}",
+                self.stderr()
+            );
+        }
         self.kill();
     }
 }

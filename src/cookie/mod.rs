@@ -30,7 +30,7 @@ mod signing;
 
 pub use encoding::{decode_uri_component, encode_uri_component, latin1_to_string, try_decode};
 pub use header::{CookiePairs, find_cookie, is_token, parse_header};
-pub use set_cookie::{InvalidAttribute, SameSite, SetCookie, http_date};
+pub use set_cookie::{InvalidAttribute, SameSite, SetCookie, http_date, iso_date, parse_iso_date};
 pub use sid::{RandomUnavailable, new_sid, random_token};
 pub use signing::{
     EmptySecret, Keyring, NoSecrets, Rejection, SIGNATURE_LEN, Secret, Verified, Weakness,

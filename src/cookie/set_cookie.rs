@@ -253,6 +253,90 @@ pub fn http_date(at: SystemTime) -> String {
     )
 }
 
+/// Formats a time as JavaScript's `Date.prototype.toISOString` does, e.g.
+/// `2026-11-25T18:47:49.123Z`: the form express-session stores in `cookie.expires`. Times before
+/// 1970 are clamped to it.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sio_auth::cookie::iso_date;
+/// assert_eq!(iso_date(UNIX_EPOCH + Duration::from_millis(1_795_632_469_123)), "2026-11-25T18:47:49.123Z");
+/// ```
+pub fn iso_date(at: SystemTime) -> String {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (year, month, day) = civil_from_days(secs / 86_400);
+    let rem = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+/// Parses the ISO dates JavaScript writes (`YYYY-MM-DDTHH:MM:SS[.fff]Z`, UTC only, as
+/// `JSON.stringify(new Date())` makes them); `None` for anything else or before 1970.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sio_auth::cookie::parse_iso_date;
+/// assert_eq!(parse_iso_date("2026-11-25T18:47:49.123Z"), Some(UNIX_EPOCH + Duration::from_millis(1_795_632_469_123)));
+/// assert_eq!(parse_iso_date("2026-11-25T18:47:49Z"), Some(UNIX_EPOCH + Duration::from_secs(1_795_632_469)));
+/// assert_eq!(parse_iso_date("yesterday"), None);
+/// ```
+#[must_use]
+pub fn parse_iso_date(text: &str) -> Option<SystemTime> {
+    let text = text.strip_suffix('Z')?;
+    let (date, time) = text.split_once('T')?;
+    let number = |s: &str, len: usize| -> Option<u64> {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+    };
+    let mut date = date.split('-');
+    let year = number(date.next()?, 4)?;
+    let month = number(date.next()?, 2)?;
+    let day = number(date.next()?, 2)?;
+    let (time, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let mut time = time.split(':');
+    let hour = number(time.next()?, 2)?;
+    let minute = number(time.next()?, 2)?;
+    let second = number(time.next()?, 2)?;
+    if date.next().is_some()
+        || time.next().is_some()
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+        || year < 1970
+    {
+        return None;
+    }
+    let millis = match fraction.len() {
+        0 => 0,
+        1..=9 if fraction.bytes().all(|b| b.is_ascii_digit()) => {
+            fraction[..fraction.len().min(3)].parse::<u64>().ok()?
+                * 10u64.pow(3u32.saturating_sub(u32::try_from(fraction.len()).ok()?))
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
+    Some(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis))
+}
+
+/// (year, month 1-12, day 1-31) to days since 1970-01-01, the inverse of [`civil_from_days`].
+const fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year / 400;
+    let yoe = year - era * 400;
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to (year, month 1-12, day 1-31), after Howard Hinnant's algorithm.
 const fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;

@@ -1,13 +1,20 @@
 //! Handshake authorization: the session cookie of the request that opened the Engine.IO
-//! session, checked in the namespace connect middleware so the client gets the reason.
+//! session, checked in the namespace connect middleware so the client gets the reason: Origin,
+//! then the signature, then (when asked) the live session and the namespace's rules.
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use http::HeaderMap;
 use sio_auth::cookie::{Keyring, Rejection, Verified, latin1_to_string};
 use socketioxide::extract::SocketRef;
+
+use super::live::SessionOf;
+use super::origin::{ORIGIN_NOT_ALLOWED, OriginPolicy};
+use crate::cli::Requirement;
+use crate::store::{Session, SessionStore, StoreError};
 
 /// The peer of the TCP connection, put into every request's extensions by the accept loop
 /// (`warp::addr::remote()` knows nothing with a custom accept loop).
@@ -18,19 +25,44 @@ pub(crate) struct PeerAddr(pub(crate) SocketAddr);
 /// `connect_error` message.
 pub(crate) const NO_COOKIE: &str = "No cookie transmitted.";
 pub(crate) const INVALID_COOKIE: &str = "Cookie is invalid.";
+/// Refusals of `--require-session` and namespace rules.
+pub(crate) const SESSION_NOT_FOUND: &str = "Session not found.";
+pub(crate) const SESSION_EXPIRED: &str = "Session expired.";
+pub(crate) const STORE_UNAVAILABLE: &str = "Session store unavailable.";
 
-/// Checks session cookies against the keyring.
+/// Checks handshakes: Origin, cookie signature, and the session in the store.
 #[derive(Debug)]
 pub(crate) struct Authorizer {
     keyring: Keyring,
     cookie_name: String,
+    store: Arc<dyn SessionStore>,
+    require_session: bool,
+    max_age: Option<Duration>,
+    origins: OriginPolicy,
+}
+
+/// A live session's verdict: the session, or the refusal text.
+pub(crate) enum Lookup {
+    Live(Session),
+    Refused(&'static str),
 }
 
 impl Authorizer {
-    pub(crate) fn new(keyring: Keyring, cookie_name: String) -> Self {
+    pub(crate) fn new(
+        keyring: Keyring,
+        cookie_name: String,
+        store: Arc<dyn SessionStore>,
+        require_session: bool,
+        max_age: Option<Duration>,
+        origins: OriginPolicy,
+    ) -> Self {
         Self {
             keyring,
             cookie_name,
+            store,
+            require_session,
+            max_age,
+            origins,
         }
     }
 
@@ -40,6 +72,18 @@ impl Authorizer {
 
     pub(crate) fn keyring(&self) -> &Keyring {
         &self.keyring
+    }
+
+    pub(crate) fn store(&self) -> &Arc<dyn SessionStore> {
+        &self.store
+    }
+
+    pub(crate) fn max_age(&self) -> Option<Duration> {
+        self.max_age
+    }
+
+    pub(crate) fn origins(&self) -> &OriginPolicy {
+        &self.origins
     }
 
     /// express-session's verdict on a request's headers: `None` without any Cookie header.
@@ -53,6 +97,21 @@ impl Authorizer {
                 .verify_header(&header, &self.cookie_name)
                 .map(Verified::into_owned),
         )
+    }
+
+    /// The live session of a signed sid (one store round trip); never `Live` on a store error.
+    pub(crate) async fn lookup(&self, sid: &str) -> Lookup {
+        match self.store.get(sid).await {
+            Ok(Some(session)) if session.is_expired(SystemTime::now()) => {
+                Lookup::Refused(SESSION_EXPIRED)
+            }
+            Ok(Some(session)) => Lookup::Live(session),
+            Ok(None) => Lookup::Refused(SESSION_NOT_FOUND),
+            Err(StoreError::Unavailable(why)) => {
+                tracing::warn!(%why, "session store unavailable");
+                Lookup::Refused(STORE_UNAVAILABLE)
+            }
+        }
     }
 }
 
@@ -71,33 +130,62 @@ pub(crate) fn cookie_header(headers: &HeaderMap) -> Option<Cow<'_, str>> {
 }
 
 /// The connect middleware of every namespace; socketioxide sends `44{"message":…}` with the
-/// returned text when it is `Err`.
+/// returned text when it is `Err`. `rules` are the namespace's own `--require` rules.
 pub(crate) async fn authorize(
     socket: SocketRef,
     auth: Arc<Authorizer>,
-) -> Result<(), &'static str> {
+    rules: Arc<[Requirement]>,
+) -> Result<(), Cow<'static, str>> {
     let parts = socket.req_parts();
     let peer = parts
         .extensions
         .get::<PeerAddr>()
         .map_or_else(|| "-".to_owned(), |p| p.0.to_string());
     let transport = socket.transport_type();
-    match auth.verify(&parts.headers) {
-        Some(Ok(verified)) => {
-            // The sid identifies a session; log only a prefix, enough to correlate.
-            let sid: String = verified.sid.chars().take(6).collect();
-            tracing::info!(%peer, ns = socket.ns(), ?transport, sid = %format!("{sid}…"), "handshake accepted");
-            Ok(())
-        }
-        Some(Err(rejection)) => {
-            tracing::info!(%peer, ns = socket.ns(), ?transport, why = %rejection, "handshake refused: {INVALID_COOKIE}");
-            Err(INVALID_COOKIE)
-        }
-        None => {
-            tracing::info!(%peer, ns = socket.ns(), ?transport, "handshake refused: {NO_COOKIE}");
-            Err(NO_COOKIE)
-        }
+    let ns = socket.ns();
+    let refuse = |why: Cow<'static, str>, detail: &dyn std::fmt::Display| {
+        tracing::info!(%peer, ns, ?transport, %detail, "handshake refused: {why}");
+        Err(why)
+    };
+    if !auth.origins().allows(&parts.headers) {
+        let origin = parts
+            .headers
+            .get(http::header::ORIGIN)
+            .map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned())
+            .unwrap_or_default();
+        return refuse(
+            ORIGIN_NOT_ALLOWED.into(),
+            &format_args!("origin {origin:?}"),
+        );
     }
+    let verified = match auth.verify(&parts.headers) {
+        Some(Ok(verified)) => verified,
+        Some(Err(rejection)) => return refuse(INVALID_COOKIE.into(), &rejection),
+        None => return refuse(NO_COOKIE.into(), &"no Cookie header"),
+    };
+    // The sid identifies a session; log only a prefix, enough to correlate.
+    let short: String = verified.sid.chars().take(6).collect();
+    let short = format!("{short}…");
+    if auth.require_session || !rules.is_empty() {
+        let session = match auth.lookup(&verified.sid).await {
+            Lookup::Live(session) => session,
+            Lookup::Refused(why) => return refuse(why.into(), &format_args!("sid {short}")),
+        };
+        // The refusal names the rule, never the session's data.
+        if let Some(rule) = rules
+            .iter()
+            .find(|rule| session.pointer(&rule.pointer) != Some(&rule.value))
+        {
+            let why = format!("Requirement not met: {}.", rule.text);
+            return refuse(why.into(), &format_args!("sid {short}"));
+        }
+        socket.extensions.insert(SessionOf {
+            sid: verified.sid.as_ref().into(),
+            expires: session.expires(),
+        });
+    }
+    tracing::info!(%peer, ns, ?transport, sid = %short, "handshake accepted");
+    Ok(())
 }
 
 #[cfg(test)]
@@ -137,6 +225,10 @@ mod tests {
         let auth = Authorizer::new(
             Keyring::new([Secret::new("k").unwrap()]).unwrap(),
             "express.sid".to_owned(),
+            Arc::new(crate::store::memory::MemoryStore::new(16)),
+            false,
+            None,
+            crate::serve::origin::OriginPolicy::new(Vec::new()),
         );
         assert!(matches!(auth.verify(&map), Some(Err(_))));
         // A cookie on the second line is found.

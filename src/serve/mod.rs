@@ -4,6 +4,8 @@
 //! everything else falls through to warp (`build_with_inner_svc(warp::service(routes))`).
 
 mod auth;
+mod live;
+mod origin;
 mod routes;
 mod ticks;
 
@@ -22,9 +24,11 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use self::auth::{Authorizer, PeerAddr, authorize};
-use crate::cli::ServeArgs;
+use self::live::{LiveSessions, SessionOf};
+use self::origin::OriginPolicy;
+use crate::cli::{Requirement, ServeArgs};
 use crate::exit::{Exit, ExitOnError as _};
-use crate::secrets;
+use crate::{secrets, store};
 
 /// How long an Engine.IO session may stay without joining a namespace. socketioxide's default
 /// is 45 s; a refused client never joins, so this is how soon its session is closed.
@@ -40,7 +44,15 @@ const WS_READ_BUFFER: usize = 1024;
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
     let keyring = secrets::keyring(&args.secrets)?;
-    let auth = Arc::new(Authorizer::new(keyring, args.cookie.cookie_name.clone()));
+    let store = store::open(&args.store)?;
+    let auth = Arc::new(Authorizer::new(
+        keyring,
+        args.cookie.cookie_name.clone(),
+        store,
+        args.require_session,
+        args.max_age,
+        OriginPolicy::new(args.allowed_origins.clone()),
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -62,14 +74,35 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
         .max_buffer_size(16)
         .build_with_inner_svc(warp::service(routes::routes(auth.clone(), &args.event)));
 
-    let on_connect = async |socket: SocketRef| {
-        tracing::debug!(id = %socket.id, ns = socket.ns(), "socket joined");
-    };
-    let middleware_auth = auth.clone();
-    io.ns(
-        "/",
-        on_connect.with(move |s: SocketRef| authorize(s, middleware_auth.clone())),
-    );
+    let live = Arc::new(LiveSessions::default());
+    // `/` first, with no rules of its own unless --namespace / gave some.
+    let mut namespaces: Vec<(String, Arc<[Requirement]>)> = vec![("/".to_owned(), Arc::from([]))];
+    for ns in &args.namespaces {
+        let rules: Arc<[Requirement]> = ns.requires.clone().into();
+        match namespaces.iter_mut().find(|(path, _)| *path == ns.path) {
+            Some(root) => root.1 = rules,
+            None => namespaces.push((ns.path.clone(), rules)),
+        }
+    }
+    for (path, rules) in &namespaces {
+        let on_connect = {
+            let live = live.clone();
+            async move |socket: SocketRef| {
+                tracing::debug!(id = %socket.id, ns = socket.ns(), "socket joined");
+                if let Some(session) = socket.extensions.remove::<SessionOf>() {
+                    live.track(&socket, session);
+                }
+            }
+        };
+        let middleware_auth = auth.clone();
+        let rules = rules.clone();
+        io.ns(
+            path.clone(),
+            on_connect
+                .with(move |s: SocketRef| authorize(s, middleware_auth.clone(), rules.clone())),
+        );
+    }
+    let watcher = tokio::spawn(live.clone().watch(auth.store().clone()));
 
     let listener = TcpListener::bind(args.listen)
         .await
@@ -80,7 +113,12 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
         .context("cannot read the bound address")?;
     announce(addr)?;
 
-    let ticker = tokio::spawn(ticks::run(io.clone(), args.interval, args.event.clone()));
+    let ticker = tokio::spawn(ticks::run(
+        io.clone(),
+        args.interval,
+        args.event.clone(),
+        namespaces.into_iter().map(|(path, _)| path).collect(),
+    ));
 
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -141,6 +179,8 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     tracing::info!("shutting down");
     drop(listener);
     ticker.abort();
+    watcher.abort();
+    tracing::debug!(sessions = live.len(), "live sessions at shutdown");
     let _ = stop_tx.send(true);
     drop(conns_tx);
     // Closes every socket of every namespace (their WebSockets and pending polls).

@@ -1,30 +1,47 @@
 //! The plain HTTP side, served by warp: the page, its script, and the session cookie.
 
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::HeaderMap;
 use sio_auth::cookie::{SameSite, SetCookie, new_sid};
 use warp::Filter;
 use warp::http::{Response, StatusCode, header};
 
-use super::auth::{Authorizer, PeerAddr};
+use super::auth::{Authorizer, Lookup, PeerAddr, STORE_UNAVAILABLE};
+use crate::store::Session;
 
 const PAGE: &str = include_str!("page.html");
 const CLIENT: &str = include_str!("client.js");
 
-/// `GET /` (the page, and a session cookie when the request has no valid one) and
-/// `GET /sio-auth/client.js` (the page's own Socket.IO client: socketioxide owns `/socket.io/`).
+/// `GET /` (the page, and a new session with its cookie when the request has no live one),
+/// `POST /logout` (destroys the session, clears the cookie) and `GET /sio-auth/client.js` (the
+/// page's own Socket.IO client: socketioxide owns `/socket.io/`).
 pub(crate) fn routes(
     auth: Arc<Authorizer>,
     event: &str,
 ) -> impl Filter<Extract = (Response<String>,), Error = warp::Rejection> + Clone + Send + Sync + 'static
 {
     let html: Arc<str> = PAGE.replace("{{EVENT}}", &escape_html(event)).into();
+    let page_auth = auth.clone();
     let page = warp::get()
         .and(warp::path::end())
         .and(warp::header::headers_cloned())
         .and(warp::ext::optional::<PeerAddr>())
-        .map(move |headers: HeaderMap, peer: Option<PeerAddr>| page(&auth, &html, &headers, peer));
+        .and_then(move |headers: HeaderMap, peer: Option<PeerAddr>| {
+            let auth = page_auth.clone();
+            let html = html.clone();
+            async move { Ok::<_, Infallible>(page(&auth, &html, &headers, peer).await) }
+        });
+    // Path before method: other paths are 404, not 405.
+    let logout = warp::path!("logout")
+        .and(warp::post())
+        .and(warp::header::headers_cloned())
+        .and_then(move |headers: HeaderMap| {
+            let auth = auth.clone();
+            async move { Ok::<_, Infallible>(logout(&auth, &headers).await) }
+        });
     let client = warp::get()
         .and(warp::path!("sio-auth" / "client.js"))
         .map(|| {
@@ -34,7 +51,7 @@ pub(crate) fn routes(
                 .body(CLIENT.to_owned())
                 .unwrap_or_default()
         });
-    page.or(client).unify()
+    page.or(logout).unify().or(client).unify()
 }
 
 fn escape_html(text: &str) -> String {
@@ -50,7 +67,16 @@ fn escape_html(text: &str) -> String {
         .collect()
 }
 
-fn page(
+fn text(status: StatusCode, body: &str) -> Response<String> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(format!("{body}\n"))
+        .unwrap_or_default()
+}
+
+async fn page(
     auth: &Authorizer,
     html: &str,
     headers: &HeaderMap,
@@ -59,26 +85,78 @@ fn page(
     let mut response = Response::builder()
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-store");
-    if !matches!(auth.verify(headers), Some(Ok(_))) {
-        // A new session, exactly as express-session would issue it.
-        match new_sid().map_err(anyhow::Error::from).and_then(|sid| {
-            Ok(
-                SetCookie::new(auth.cookie_name(), &auth.keyring().sign(&sid))?
-                    .same_site(SameSite::Lax),
-            )
-        }) {
+    let live = match auth.verify(headers) {
+        Some(Ok(verified)) => match auth.lookup(&verified.sid).await {
+            Lookup::Live(_) => true,
+            Lookup::Refused(STORE_UNAVAILABLE) => {
+                return text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE);
+            }
+            Lookup::Refused(_) => false,
+        },
+        _ => false,
+    };
+    if !live {
+        // A new session, exactly as express-session would create it: a fresh sid (never the
+        // one the client offered), stored with its cookie metadata, then its cookie.
+        let now = SystemTime::now();
+        let issued = match new_sid() {
+            Ok(sid) => {
+                let session = Session::new(serde_json::Map::new(), auth.max_age(), now);
+                match auth.store().set(&sid, &session).await {
+                    Ok(()) => SetCookie::new(auth.cookie_name(), &auth.keyring().sign(&sid))
+                        .map(|c| c.same_site(SameSite::Lax))
+                        .map(|c| match auth.max_age() {
+                            Some(age) => c.max_age(age, now),
+                            None => c,
+                        })
+                        .map_err(anyhow::Error::from),
+                    Err(e) => {
+                        tracing::warn!(%e, "cannot store a new session");
+                        return text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE);
+                    }
+                }
+            }
+            Err(e) => Err(e.into()),
+        };
+        match issued {
             Ok(cookie) => {
                 tracing::info!(peer = %peer.map_or_else(|| "-".to_owned(), |p| p.0.to_string()), "issued a new session cookie");
                 response = response.header(header::SET_COOKIE, cookie.to_string());
             }
             Err(e) => {
                 tracing::error!(%e, "cannot issue a session cookie");
-                return Response::builder()
-                    .status(StatusCode::SERVICE_UNAVAILABLE)
-                    .body("cannot create a session\n".to_owned())
-                    .unwrap_or_default();
+                return text(StatusCode::SERVICE_UNAVAILABLE, "cannot create a session");
             }
         }
     }
     response.body(html.to_owned()).unwrap_or_default()
+}
+
+/// `POST /logout`: destroys the cookie's session (its sockets are cut) and clears the cookie.
+/// A cross-site form could log a visitor out, so the Origin policy applies here too.
+async fn logout(auth: &Authorizer, headers: &HeaderMap) -> Response<String> {
+    if !auth.origins().allows(headers) {
+        return text(StatusCode::FORBIDDEN, super::origin::ORIGIN_NOT_ALLOWED);
+    }
+    let destroyed = match auth.verify(headers) {
+        Some(Ok(verified)) => match auth.store().destroy(&verified.sid).await {
+            Ok(destroyed) => destroyed,
+            Err(e) => {
+                tracing::warn!(%e, "cannot destroy a session");
+                return text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE);
+            }
+        },
+        _ => false,
+    };
+    tracing::info!(destroyed, "logout");
+    let mut response = Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CACHE_CONTROL, "no-store");
+    if let Ok(clear) = SetCookie::new(auth.cookie_name(), "") {
+        let clear = clear.same_site(SameSite::Lax).expires(UNIX_EPOCH);
+        response = response.header(header::SET_COOKIE, clear.to_string());
+    }
+    response
+        .body(format!("{{\"ok\":true,\"destroyed\":{destroyed}}}\n"))
+        .unwrap_or_default()
 }

@@ -4,23 +4,25 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use socketioxide::SocketIo;
 
-/// Every `interval`, emits `[event, <epoch ms>]` to the sockets of the namespace `/`.
+/// Every `interval`, emits `[event, <epoch ms>]` to the sockets of every namespace served.
 ///
 /// Only sockets that passed the connect middleware are in a namespace, so the namespace
 /// broadcast reaches exactly the authorized ones; socketioxide serializes and encodes the
 /// packet once per broadcast and hands each socket a cheap clone of the bytes.
-pub(crate) async fn run(io: SocketIo, interval: Duration, event: String) {
+pub(crate) async fn run(io: SocketIo, interval: Duration, event: String, namespaces: Vec<String>) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let Some(root) = io.of("/") else { return };
+    let targets: Vec<_> = namespaces.iter().filter_map(|ns| io.of(ns)).collect();
     loop {
         ticker.tick().await;
         let ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         // Errors are per socket (buffer full, closing); a slow client must not stop the ticker.
-        if let Err(e) = root.clone().emit(event.as_str(), &ms).await {
-            tracing::debug!(%e, "tick not delivered to every socket");
+        for target in &targets {
+            if let Err(e) = target.clone().emit(event.as_str(), &ms).await {
+                tracing::debug!(%e, "tick not delivered to every socket");
+            }
         }
     }
 }
