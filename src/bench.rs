@@ -38,6 +38,8 @@ enum Verdict {
 /// The cookies to send: valid ones (fresh sids) and forged ones, in a fixed pool so that
 /// signing costs nothing during the measurement.
 struct Cookies {
+    /// The session ids of the valid cookies (empty with `--cookie`).
+    sids: Vec<String>,
     valid: Vec<String>,
     forged: Vec<String>,
     forged_share: f64,
@@ -47,13 +49,16 @@ impl Cookies {
     fn new(args: &BenchArgs) -> anyhow::Result<Self> {
         const POOL: usize = 4096;
         let name = &args.cookie_name.cookie_name;
-        let valid = match &args.cookie {
-            Some(cookie) => vec![cookie.clone()],
+        let (sids, valid) = match &args.cookie {
+            Some(cookie) => (Vec::new(), vec![cookie.clone()]),
             None => {
                 let keyring = secrets::keyring(&args.secrets)?;
-                (0..POOL)
-                    .map(|_| sign(&keyring, name))
-                    .collect::<anyhow::Result<_>>()?
+                let sids = (0..POOL).map(|_| new_sid()).collect::<Result<Vec<_>, _>>()?;
+                let valid = sids
+                    .iter()
+                    .map(|sid| Ok(SetCookie::new(name, &keyring.sign(sid))?.pair()))
+                    .collect::<anyhow::Result<_>>()?;
+                (sids, valid)
             }
         };
         let forger = Keyring::new([sio_auth::cookie::Secret::new(
@@ -63,6 +68,7 @@ impl Cookies {
             .map(|_| sign(&forger, name))
             .collect::<anyhow::Result<_>>()?;
         Ok(Self {
+            sids,
             valid,
             forged,
             forged_share: args.forged,
@@ -145,6 +151,21 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    if let Some(url) = &args.store.store {
+        let store = crate::store::open(url)?;
+        runtime
+            .block_on(async {
+                let now = SystemTime::now();
+                for sid in &cookies.sids {
+                    let session = crate::store::Session::new(serde_json::Map::new(), None, now);
+                    store.set(sid, &session).await?;
+                }
+                anyhow::Ok(())
+            })
+            .context("cannot create the sessions in the store")
+            .exit_with(Exit::Network)?;
+        eprintln!("sio-auth bench: created {} sessions", cookies.sids.len());
+    }
     let summary = match args.mode {
         BenchMode::Cycle => runtime.block_on(cycle(args, target, cookies))?,
         BenchMode::Hold => runtime.block_on(hold(args, target, cookies))?,

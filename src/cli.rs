@@ -451,6 +451,11 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "COOKIE")]
     pub(crate) cookie: Option<String>,
 
+    /// Create a session in this store for every signed cookie, for servers that run with
+    /// `--require-session` (sio-auth serve, or an Express app with connect-redis).
+    #[command(flatten)]
+    pub(crate) store: SharedStoreArg,
+
     #[command(flatten)]
     pub(crate) secrets: SecretArgs,
 
