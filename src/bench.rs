@@ -98,6 +98,9 @@ fn sign(keyring: &Keyring, name: &str) -> anyhow::Result<String> {
 /// Where to connect, derived once from the URL.
 #[derive(Debug, Clone)]
 struct Target {
+    /// Resolved once: letting each connection resolve `host:port` would cost a blocking-pool
+    /// round trip per connection, in the load generator's one core.
+    addr: std::net::SocketAddr,
     host_port: String,
     ws_url: String,
     /// `40` or `40/ns,`.
@@ -114,6 +117,10 @@ impl Target {
             bail!("bench speaks plain http/ws only; point it at the server's http port");
         }
         let host_port = format!("{host}:{port}");
+        let addr = std::net::ToSocketAddrs::to_socket_addrs(&host_port)
+            .with_context(|| format!("cannot resolve {host_port}"))?
+            .next()
+            .ok_or_else(|| anyhow!("{host_port} resolves to no address"))?;
         let ws_url = format!("ws://{host_port}/socket.io/?EIO=4&transport=websocket");
         let connect_packet = if namespace == "/" {
             "40".to_owned()
@@ -121,6 +128,7 @@ impl Target {
             format!("40{namespace},")
         };
         Ok(Self {
+            addr,
             host_port,
             ws_url,
             connect_packet,
@@ -390,18 +398,20 @@ async fn hold(
     }))
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
 
 async fn ws_open(target: &Target, cookie: &str) -> anyhow::Result<Ws> {
-    ws_open_url(&target.ws_url, cookie).await
+    ws_open_url(target, &target.ws_url, cookie).await
 }
 
-async fn ws_open_url(url: &str, cookie: &str) -> anyhow::Result<Ws> {
+async fn ws_open_url(target: &Target, url: &str, cookie: &str) -> anyhow::Result<Ws> {
     let mut request = url.into_client_request()?;
     request
         .headers_mut()
         .insert(http::header::COOKIE, http::HeaderValue::from_str(cookie)?);
-    let (ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await?;
+    let stream = TcpStream::connect(target.addr).await?;
+    stream.set_nodelay(true)?;
+    let (ws, _) = tokio_tungstenite::client_async_with_config(request, stream, None).await?;
     Ok(ws)
 }
 
@@ -483,7 +493,7 @@ async fn polling_handshake(
     cookie: &str,
     first_tick: bool,
 ) -> anyhow::Result<Verdict> {
-    let mut http = HttpConnection::open(&target.host_port).await?;
+    let mut http = HttpConnection::open(target).await?;
     let open = http
         .request("GET", "/socket.io/?EIO=4&transport=polling", cookie, "")
         .await?;
@@ -517,7 +527,7 @@ async fn polling_handshake(
             "ws://{}/socket.io/?EIO=4&transport=websocket&sid={sid}",
             target.host_port
         );
-        let mut ws = ws_open_url(&url, cookie).await?;
+        let mut ws = ws_open_url(target, &url, cookie).await?;
         ws.send(Message::text("2probe")).await?;
         loop {
             let message = ws
@@ -545,12 +555,12 @@ struct HttpConnection {
 }
 
 impl HttpConnection {
-    async fn open(host_port: &str) -> anyhow::Result<Self> {
-        let stream = TcpStream::connect(host_port).await?;
+    async fn open(target: &Target) -> anyhow::Result<Self> {
+        let stream = TcpStream::connect(target.addr).await?;
         stream.set_nodelay(true)?;
         Ok(Self {
             stream,
-            host: host_port.to_owned(),
+            host: target.host_port.clone(),
             buf: Vec::with_capacity(4096),
         })
     }

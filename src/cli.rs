@@ -94,7 +94,7 @@ pub(crate) struct CookieNameArg {
     pub(crate) cookie_name: String,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = SERVE_AFTER_HELP)]
 pub(crate) struct ServeArgs {
     /// Address to listen on; port 0 picks a free port. The bound address is printed as
