@@ -125,6 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How clients connect')
             [CompletionResult]::new('--forged', '--forged', [CompletionResultType]::ParameterName, 'Share of connections (0 to 1) that send a forged cookie')
             [CompletionResult]::new('--cookie', '--cookie', [CompletionResultType]::ParameterName, 'Send this Cookie header instead of signing fresh cookies')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store shared with the server: `redis://HOST:PORT/DB`')
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET')
             [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]')
             [CompletionResult]::new('--cookie-name', '--cookie-name', [CompletionResultType]::ParameterName, 'Name of the session cookie')

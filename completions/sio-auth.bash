@@ -91,7 +91,7 @@ _sio__auth() {
             return 0
             ;;
         sio__subcmd__auth__subcmd__bench)
-            opts="-h -V --clients --mode --duration --transport --first-tick --forged --cookie --secret --secret-file --cookie-name --namespace --json --help --version"
+            opts="-h -V --clients --mode --duration --transport --first-tick --forged --cookie --store --secret --secret-file --cookie-name --namespace --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -118,6 +118,10 @@ _sio__auth() {
                     return 0
                     ;;
                 --cookie)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

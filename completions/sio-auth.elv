@@ -116,6 +116,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --transport 'How clients connect'
             cand --forged 'Share of connections (0 to 1) that send a forged cookie'
             cand --cookie 'Send this Cookie header instead of signing fresh cookies'
+            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
             cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
             cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'

@@ -108,6 +108,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l transport -d
 default\t'The official client\'s default: a polling handshake, then an upgrade to WebSocket'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l forged -d 'Share of connections (0 to 1) that send a forged cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie -d 'Send this Cookie header instead of signing fresh cookies' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie-name -d 'Name of the session cookie' -r

@@ -53,7 +53,9 @@ impl Cookies {
             Some(cookie) => (Vec::new(), vec![cookie.clone()]),
             None => {
                 let keyring = secrets::keyring(&args.secrets)?;
-                let sids = (0..POOL).map(|_| new_sid()).collect::<Result<Vec<_>, _>>()?;
+                let sids = (0..POOL)
+                    .map(|_| new_sid())
+                    .collect::<Result<Vec<_>, _>>()?;
                 let valid = sids
                     .iter()
                     .map(|sid| Ok(SetCookie::new(name, &keyring.sign(sid))?.pair()))

@@ -4,11 +4,10 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::util::{Sandbox, missing_peer, node_fixture, serve};
+use crate::util::{Sandbox, missing_peer, node_fixture, now_ms, serve};
 
 const SECRET: &str = "browser-test-secret-browser-test-secret";
 
@@ -64,13 +63,7 @@ fn the_page_shows_ticks_in_a_real_browser() {
         .map(|t| t.as_i64().unwrap())
         .collect();
     assert!(ticks.len() >= 3, "{report}");
-    let now = i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap();
+    let now = now_ms();
     assert!(
         ticks
             .iter()

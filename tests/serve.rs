@@ -2,23 +2,13 @@
 //! cookies, raw HTTP and bad input.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{Peer, Sandbox, http, node_fixture, node_lines, raw_http, serve};
+use crate::util::{Peer, Sandbox, http, node_fixture, node_lines, now_ms, raw_http, serve};
 
 const SECRET: &str = "serve-test-secret-serve-test-secret";
-
-fn now_ms() -> i64 {
-    i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
-}
 
 /// Runs the official client; returns its exit code and its JSON lines.
 fn official_client(

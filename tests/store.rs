@@ -6,23 +6,13 @@ use std::io::{BufRead as _, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::util::{Peer, Sandbox, http, missing_peer, node_fixture, serve};
+use crate::util::{Peer, Sandbox, http, missing_peer, node_fixture, now_ms, serve};
 
 const SECRET: &str = "store-test-secret-store-test-secret";
-
-fn now_ms() -> i64 {
-    i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
-}
 
 // ---------------------------------------------------------------------------------------------
 // Redis: the shared server on 127.0.0.1:6379 when it answers, else a private redis-server.

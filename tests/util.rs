@@ -362,3 +362,11 @@ pub(crate) fn raw_http(
         .unwrap_or_default();
     (status, body)
 }
+
+/// The wall clock in epoch milliseconds, as ticks carry it.
+pub(crate) fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i64::try_from(since.as_millis()).unwrap()
+}
