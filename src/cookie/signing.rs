@@ -106,9 +106,10 @@ impl fmt::Display for Weakness {
         match self {
             Self::WellKnown => f.write_str("is a well-known example secret"),
             Self::Short { bytes } => {
+                let unit = if *bytes == 1 { "byte" } else { "bytes" };
                 write!(
                     f,
-                    "is only {bytes} bytes long ({MIN_STRONG_LEN} or more recommended)"
+                    "is only {bytes} {unit} long ({MIN_STRONG_LEN} or more recommended)"
                 )
             }
         }
