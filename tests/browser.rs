@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::util::{Sandbox, missing_peer, node_fixture, now_ms, serve};
+use crate::util::{Peer, Sandbox, missing_peer, node_fixture, now_ms, serve};
 
 const SECRET: &str = "browser-test-secret-browser-test-secret";
 
@@ -42,17 +42,24 @@ fn browse(fixture: &Path, url: &str, args: &[&str]) -> (Option<i32>, Value) {
     (out.status.code(), report)
 }
 
-#[test]
-fn the_page_shows_ticks_in_a_real_browser() {
-    let test = "the_page_shows_ticks_in_a_real_browser";
-    let Some(fixture) = node_fixture(test) else {
-        return;
-    };
+/// The fixture, a sandbox and a ticking server; None (after a loud SKIPPED) without node or
+/// Chromium.
+fn setup(test: &str) -> Option<(std::path::PathBuf, Sandbox, Peer)> {
+    let fixture = node_fixture(test)?;
     if !chromium(test) {
-        return;
+        return None;
     }
     let sb = Sandbox::new();
     let server = serve(&sb, &["--secret", SECRET, "--interval", "200"]);
+    Some((fixture, sb, server))
+}
+
+#[test]
+fn the_page_shows_ticks_in_a_real_browser() {
+    let test = "the_page_shows_ticks_in_a_real_browser";
+    let Some((fixture, _sb, server)) = setup(test) else {
+        return;
+    };
     let (code, report) = browse(&fixture, &server.url(), &["--wait-ticks", "3"]);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["state"], "connected", "{report}");
@@ -88,14 +95,9 @@ fn the_page_shows_ticks_in_a_real_browser() {
 #[test]
 fn the_page_shows_the_reason_for_a_forged_cookie() {
     let test = "the_page_shows_the_reason_for_a_forged_cookie";
-    let Some(fixture) = node_fixture(test) else {
+    let Some((fixture, sb, server)) = setup(test) else {
         return;
     };
-    if !chromium(test) {
-        return;
-    }
-    let sb = Sandbox::new();
-    let server = serve(&sb, &["--secret", SECRET, "--interval", "200"]);
     let forged = {
         let out = sb
             .cmd()
