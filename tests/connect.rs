@@ -732,3 +732,44 @@ fn assert_reconnects(sb: &Sandbox, server: &mut Peer, restart: impl FnOnce() -> 
     assert!(stderr.contains("reconnecting in"), "{stderr}");
     assert_eq!(stderr.matches("connected to").count(), 2, "{stderr}");
 }
+
+#[test]
+fn extra_headers_reach_the_handshake_on_every_transport() {
+    let sb = Sandbox::new();
+    let server = sio_serve(&sb);
+    let cookie = signed_cookie(&sb, "pair");
+    for transport in TRANSPORTS {
+        // A Cookie given as a header authenticates like --cookie.
+        let out = run(
+            &sb,
+            &server.url(),
+            transport,
+            &["--header", &format!("Cookie: {cookie}"), "--count", "1"],
+        );
+        assert_eq!(out.status.code(), Some(0), "{transport}: {out:?}");
+        // An Origin header reaches the server's Origin check (a foreign origin is refused).
+        let out = run(
+            &sb,
+            &server.url(),
+            transport,
+            &[
+                "--cookie",
+                &cookie,
+                "--header",
+                "Origin: http://evil.example",
+                "--count",
+                "1",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1), "{transport}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("sio-auth: refused: Origin not allowed."),
+            "{transport}: {out:?}"
+        );
+    }
+    for bad in ["no colon", "Bad Name: x", "X-Ok: a\u{7}b"] {
+        connect(&sb, &server.url(), &["--header", bad])
+            .assert()
+            .code(2);
+    }
+}
