@@ -114,6 +114,8 @@ pub(crate) struct Peer {
     pub(crate) child: std::process::Child,
     pub(crate) addr: std::net::SocketAddr,
     pub(crate) stderr_log: PathBuf,
+    /// Set when the test itself stopped the peer, so its exit is no news.
+    stopped: bool,
     _dir: tempfile::TempDir,
 }
 
@@ -156,6 +158,7 @@ impl Peer {
             child,
             addr,
             stderr_log,
+            stopped: false,
             _dir: dir,
         }
     }
@@ -170,6 +173,7 @@ impl Peer {
 
     /// Kills the peer at once (SIGKILL) and reaps it: the server goes away without a word.
     pub(crate) fn kill(&mut self) {
+        self.stopped = true;
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -180,6 +184,7 @@ impl Peer {
         &mut self,
         limit: std::time::Duration,
     ) -> Option<std::process::ExitStatus> {
+        self.stopped = true;
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -196,7 +201,7 @@ impl Peer {
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        if let Ok(Some(status)) = self.child.try_wait() {
+        if let (false, Ok(Some(status))) = (self.stopped, self.child.try_wait()) {
             // Shown with the failing test: why the peer died under it.
             eprintln!(
                 "peer exited before the end of the test: {status}; its stderr:\n{}",
