@@ -21,12 +21,7 @@ pub(crate) fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
                 keyring = Some(secrets::keyring(&args.secrets)?);
             }
             let keyring = keyring.as_ref().context("no keyring")?;
-            let verdict = if target.contains('=') {
-                keyring.verify_header(target, &args.cookie.cookie_name)
-            } else {
-                keyring.verify_value(target)
-            };
-            match verdict {
+            match keyring.verify_input(target, &args.cookie.cookie_name) {
                 Ok(verified) => sids.push(verified.sid.into_owned()),
                 Err(rejection) => {
                     eprintln!("sio-auth: argument {}: invalid: {rejection}", i + 1);

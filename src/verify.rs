@@ -268,34 +268,12 @@ fn write_sid(out: &mut impl io::Write, sid: &str) -> io::Result<()> {
     }
 }
 
-/// The verdict for one input, which may be a whole Cookie header (with or without the
-/// `Cookie:` header name), a `name=value` pair, a percent-encoded value or a raw `s:` value.
+/// The verdict for one input, in any of the forms [`Keyring::verify_input`] reads.
 fn verify<'a>(keyring: &Keyring, name: &str, input: &'a str) -> Result<Verified<'a>, Reason> {
-    let input = input.trim_matches(|c| c == ' ' || c == '\t');
-    if input.is_empty() {
+    if input.trim_matches([' ', '\t']).is_empty() {
         return Err(Reason::Empty);
     }
-    let input = strip_header_name(input);
-    let looks_like_value = input.starts_with("s:")
-        || input
-            .get(..4)
-            .is_some_and(|p| p.eq_ignore_ascii_case("s%3a"))
-        || !input.contains('=');
-    let verdict = if looks_like_value {
-        keyring.verify_value(input)
-    } else {
-        keyring.verify_header(input, name)
-    };
-    verdict.map_err(Reason::Cookie)
-}
-
-fn strip_header_name(input: &str) -> &str {
-    match input.get(..7) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("cookie:") => {
-            input[7..].trim_start_matches([' ', '\t'])
-        }
-        _ => input,
-    }
+    keyring.verify_input(input, name).map_err(Reason::Cookie)
 }
 
 #[cfg(test)]

@@ -278,8 +278,14 @@ impl Keyring {
     /// assert_eq!(keyring.sign_bare("hello"), "hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI");
     /// ```
     pub fn sign_bare(&self, sid: &str) -> String {
+        self.signed_with_prefix("", sid)
+    }
+
+    /// `prefix` + `sid` + `.` + signature, in one allocation.
+    fn signed_with_prefix(&self, prefix: &str, sid: &str) -> String {
         let tag = self.tag(0, sid);
-        let mut out = String::with_capacity(sid.len() + 1 + SIGNATURE_LEN);
+        let mut out = String::with_capacity(prefix.len() + sid.len() + 1 + SIGNATURE_LEN);
+        out.push_str(prefix);
         out.push_str(sid);
         out.push('.');
         out.extend(encode_tag(&tag).iter().map(|&b| char::from(b)));
@@ -294,10 +300,7 @@ impl Keyring {
     /// assert_eq!(keyring.sign("hello"), "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI");
     /// ```
     pub fn sign(&self, sid: &str) -> String {
-        let mut out = String::with_capacity(2 + sid.len() + 1 + SIGNATURE_LEN);
-        out.push_str("s:");
-        out.push_str(&self.sign_bare(sid));
-        out
+        self.signed_with_prefix("s:", sid)
     }
 
     /// cookie-signature's `unsign` over the keyring: `sid.<signature>` → the sid. Splits at the
@@ -403,6 +406,45 @@ impl Keyring {
     ) -> Result<Verified<'a>, Rejection> {
         let value = find_raw_cookie(header, name).ok_or(Rejection::NoCookie)?;
         self.verify_value(value)
+    }
+
+    /// Verifies a cookie given in any of the forms people paste: a whole Cookie header (with or
+    /// without the `Cookie:` header name), a `name=value` pair, a percent-encoded value or a
+    /// raw `s:` value. Spaces and tabs around it are ignored.
+    ///
+    /// A value is recognised by its `s:` / `s%3A` prefix, or by having no `=`; anything else is
+    /// read as a header, where the cookie `name` must be found.
+    ///
+    /// ```
+    /// use sio_auth::cookie::{Keyring, Rejection, Secret};
+    /// let keyring = Keyring::new([Secret::new("tobiiscool").unwrap()]).unwrap();
+    /// let value = "s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI";
+    /// for input in [value.to_owned(), format!("Cookie: a=1; express.sid={value}")] {
+    ///     assert_eq!(keyring.verify_input(&input, "express.sid").unwrap().sid, "hello");
+    /// }
+    /// assert_eq!(keyring.verify_input(&format!("other={value}"), "express.sid"), Err(Rejection::NoCookie));
+    /// ```
+    ///
+    /// # Errors
+    /// The [`Rejection`] saying why the input carries no valid session cookie.
+    pub fn verify_input<'a>(&self, input: &'a str, name: &str) -> Result<Verified<'a>, Rejection> {
+        let input = input.trim_matches([' ', '\t']);
+        let input = match input.get(..7) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("cookie:") => {
+                input[7..].trim_start_matches([' ', '\t'])
+            }
+            _ => input,
+        };
+        let is_value = input.starts_with("s:")
+            || input
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case("s%3a"))
+            || !input.contains('=');
+        if is_value {
+            self.verify_value(input)
+        } else {
+            self.verify_header(input, name)
+        }
     }
 }
 
