@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context as _, anyhow, bail};
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -58,7 +58,7 @@ impl Cookies {
                     .collect::<Result<Vec<_>, _>>()?;
                 let valid = sids
                     .iter()
-                    .map(|sid| Ok(SetCookie::new(name, &keyring.sign(sid))?.pair()))
+                    .map(|sid| cookie_pair(&keyring, name, sid))
                     .collect::<anyhow::Result<_>>()?;
                 (sids, valid)
             }
@@ -67,7 +67,7 @@ impl Cookies {
             sio_auth::cookie::random_token(32)?,
         )?])?;
         let forged = (0..POOL)
-            .map(|_| sign(&forger, name))
+            .map(|_| cookie_pair(&forger, name, &new_sid()?))
             .collect::<anyhow::Result<_>>()?;
         Ok(Self {
             sids,
@@ -93,8 +93,9 @@ impl Cookies {
     }
 }
 
-fn sign(keyring: &Keyring, name: &str) -> anyhow::Result<String> {
-    Ok(SetCookie::new(name, &keyring.sign(&new_sid()?))?.pair())
+/// The `name=value` pair of `sid`'s cookie signed by `keyring`.
+fn cookie_pair(keyring: &Keyring, name: &str, sid: &str) -> anyhow::Result<String> {
+    Ok(SetCookie::new(name, &keyring.sign(sid))?.pair())
 }
 
 /// Where to connect, derived once from the URL.
@@ -621,9 +622,7 @@ impl HttpConnection {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    i64::try_from(crate::clock::epoch_millis(SystemTime::now())).unwrap_or(i64::MAX)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

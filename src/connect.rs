@@ -37,7 +37,7 @@
 
 use std::fmt;
 use std::io::{self, Write as _};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, anyhow};
 use base64::Engine as _;
@@ -815,9 +815,7 @@ fn plain_line(payload: &Payload) -> String {
 }
 
 fn json_line(name: &str, payload: &Payload, at: SystemTime) -> String {
-    let millis = at
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let millis = crate::clock::epoch_millis(at);
     // By hand, to keep the documented key order (serde_json's map sorts keys).
     format!(
         r#"{{"event":{},"args":{},"received_at":{millis}}}"#,
@@ -1050,7 +1048,7 @@ mod tests {
 
     #[test]
     fn json_output() {
-        let at = UNIX_EPOCH + Duration::from_millis(1234);
+        let at = std::time::UNIX_EPOCH + Duration::from_millis(1234);
         let line = json_line("data", &Payload::Text(vec![json!(7)]), at);
         assert_eq!(line, r#"{"event":"data","args":[7],"received_at":1234}"#);
     }

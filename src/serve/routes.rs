@@ -96,40 +96,38 @@ async fn page(
         _ => false,
     };
     if !live {
-        // A new session, exactly as express-session would create it: a fresh sid (never the
-        // one the client offered), stored with its cookie metadata, then its cookie.
-        let now = SystemTime::now();
-        let issued = match new_sid() {
-            Ok(sid) => {
-                let session = Session::new(serde_json::Map::new(), auth.max_age(), now);
-                match auth.store().set(&sid, &session).await {
-                    Ok(()) => SetCookie::new(auth.cookie_name(), &auth.keyring().sign(&sid))
-                        .map(|c| c.same_site(SameSite::Lax))
-                        .map(|c| match auth.max_age() {
-                            Some(age) => c.max_age(age, now),
-                            None => c,
-                        })
-                        .map_err(anyhow::Error::from),
-                    Err(e) => {
-                        tracing::warn!(%e, "cannot store a new session");
-                        return text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE);
-                    }
-                }
-            }
-            Err(e) => Err(e.into()),
-        };
-        match issued {
+        match issue_session(auth).await {
             Ok(cookie) => {
                 tracing::info!(peer = %peer.map_or_else(|| "-".to_owned(), |p| p.0.to_string()), "issued a new session cookie");
                 response = response.header(header::SET_COOKIE, cookie.to_string());
             }
-            Err(e) => {
-                tracing::error!(%e, "cannot issue a session cookie");
-                return text(StatusCode::SERVICE_UNAVAILABLE, "cannot create a session");
-            }
+            Err(unavailable) => return unavailable,
         }
     }
     response.body(html.to_owned()).unwrap_or_default()
+}
+
+/// A new session, exactly as express-session would create it: a fresh sid (never the one the
+/// client offered), stored with its cookie metadata; returns its cookie, or the 503 to answer.
+async fn issue_session(auth: &Authorizer) -> Result<SetCookie, Response<String>> {
+    let cannot_issue = |e: anyhow::Error| {
+        tracing::error!(%e, "cannot issue a session cookie");
+        text(StatusCode::SERVICE_UNAVAILABLE, "cannot create a session")
+    };
+    let now = SystemTime::now();
+    let sid = new_sid().map_err(|e| cannot_issue(e.into()))?;
+    let session = Session::new(serde_json::Map::new(), auth.max_age(), now);
+    if let Err(e) = auth.store().set(&sid, &session).await {
+        tracing::warn!(%e, "cannot store a new session");
+        return Err(text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE));
+    }
+    let cookie = SetCookie::new(auth.cookie_name(), &auth.keyring().sign(&sid))
+        .map_err(|e| cannot_issue(e.into()))?
+        .same_site(SameSite::Lax);
+    Ok(match auth.max_age() {
+        Some(age) => cookie.max_age(age, now),
+        None => cookie,
+    })
 }
 
 /// `POST /logout`: destroys the cookie's session (its sockets are cut) and clears the cookie.

@@ -1,6 +1,6 @@
 //! One shared ticker for every authorized socket.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use socketioxide::SocketIo;
 
@@ -15,9 +15,7 @@ pub(crate) async fn run(io: SocketIo, interval: Duration, event: String, namespa
     let targets: Vec<_> = namespaces.iter().filter_map(|ns| io.of(ns)).collect();
     loop {
         ticker.tick().await;
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let ms = crate::clock::epoch_millis(SystemTime::now());
         // Errors are per socket (buffer full, closing); a slow client must not stop the ticker.
         for target in &targets {
             if let Err(e) = target.clone().emit(event.as_str(), &ms).await {
