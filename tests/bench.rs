@@ -8,18 +8,9 @@ use crate::util::{Sandbox, free_port, node_io_server, serve};
 const SECRET: &str = "bench-test-secret-bench-test-secret";
 
 fn bench(sb: &Sandbox, url: &str, args: &[&str]) -> Value {
-    let out = sb
-        .cmd()
-        .args(["bench", url, "--secret", SECRET, "--json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut all = vec!["bench", url, "--secret", SECRET, "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&sb.stdout_ok(&all)).unwrap()
 }
 
 fn check_cycle(report: &Value, forged_share: f64, what: &str) {

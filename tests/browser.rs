@@ -98,14 +98,7 @@ fn the_page_shows_the_reason_for_a_forged_cookie() {
     let Some((fixture, sb, server)) = setup(test) else {
         return;
     };
-    let forged = {
-        let out = sb
-            .cmd()
-            .args(["sign", "--secret", "not-the-servers-secret-not-the-servers"])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    };
+    let forged = sb.stdout_ok(&["sign", "--secret", "not-the-servers-secret-not-the-servers"]);
     let (code, report) = browse(&fixture, &server.url(), &["--cookie", &forged]);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["state"], "refused", "{report}");
@@ -114,14 +107,7 @@ fn the_page_shows_the_reason_for_a_forged_cookie() {
 
     // A cookie signed with the server's secret, set the same way, is accepted: the refusal
     // above is about the signature, not about how the cookie got there.
-    let valid = {
-        let out = sb
-            .cmd()
-            .args(["sign", "--secret", SECRET])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    };
+    let valid = sb.stdout_ok(&["sign", "--secret", SECRET]);
     let (code, report) = browse(&fixture, &server.url(), &["--cookie", &valid]);
     assert_eq!(
         (code, report["state"].as_str()),

@@ -85,19 +85,7 @@ fn run(sb: &Sandbox, url: &str, transport: &str, args: &[&str]) -> Output {
 }
 
 fn signed_cookie(sb: &Sandbox, format: &str) -> String {
-    let out = sio_auth(sb)
-        .args(["sign", "--secret", SECRET, "--format", format])
-        .output()
-        .expect("run sign");
-    assert!(
-        out.status.success(),
-        "sign failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim_end()
-        .to_owned()
+    sb.stdout_ok(&["sign", "--secret", SECRET, "--format", format])
 }
 
 fn stdout_lines(output: &Output) -> Vec<String> {

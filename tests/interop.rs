@@ -279,19 +279,14 @@ fn wire_cases_get_express_sessions_verdicts() {
     };
     let sb = Sandbox::new();
     let sign = |sid: &str, secret: &str| -> String {
-        let out = sb
-            .cmd()
-            .args([
-                "sign",
-                "--format",
-                "value",
-                &format!("--secret={secret}"),
-                "--",
-                sid,
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        sb.stdout_ok(&[
+            "sign",
+            "--format",
+            "value",
+            &format!("--secret={secret}"),
+            "--",
+            sid,
+        ])
     };
     let other_sid = sign("other", "tobiiscool");
     let (_, other_sig) = other_sid.rsplit_once('.').unwrap();

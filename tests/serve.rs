@@ -55,12 +55,7 @@ fn assert_sane_ticks(lines: &[Value], n: usize, what: &str) {
 }
 
 fn sign(sb: &Sandbox, sid: &str) -> String {
-    let out = sb
-        .cmd()
-        .args(["sign", sid, "--secret", SECRET])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    sb.stdout_ok(&["sign", sid, "--secret", SECRET])
 }
 
 fn set_cookie_of(headers: &[(String, String)]) -> Option<String> {

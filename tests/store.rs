@@ -285,26 +285,10 @@ fn sid_of(cookie: &str) -> String {
 }
 
 fn sign_into(sb: &Sandbox, redis: &TestRedis, data: &str, extra: &[&str]) -> String {
-    let out = sb
-        .cmd()
-        .args([
-            "sign",
-            "--secret",
-            SECRET,
-            "--store",
-            &redis.url(),
-            "--data",
-            data,
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let cookie = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let url = redis.url();
+    let mut args = vec!["sign", "--secret", SECRET, "--store", &url, "--data", data];
+    args.extend_from_slice(extra);
+    let cookie = sb.stdout_ok(&args);
     redis.track(&sid_of(&cookie));
     cookie
 }

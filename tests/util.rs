@@ -47,6 +47,22 @@ impl Sandbox {
         cmd
     }
 
+    /// Runs `sio-auth ARGS`, which must succeed (its stderr shows otherwise); returns its stdout
+    /// without the trailing line break.
+    pub(crate) fn stdout_ok<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> String {
+        let out = self.cmd().args(args).output().expect("run sio-auth");
+        assert!(
+            out.status.success(),
+            "sio-auth {:?} failed: {}",
+            args.iter().map(AsRef::as_ref).collect::<Vec<_>>(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf-8 stdout")
+            .trim_end()
+            .to_owned()
+    }
+
     pub(crate) fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.path().join(name);
         std::fs::write(&path, contents).expect("write file");
