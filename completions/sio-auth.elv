@@ -37,7 +37,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
             cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
-            cand --interval 'Time between ticks; a bare number is milliseconds (e.g. 1000, 250ms, 2s)'
+            cand --interval 'Time between a socket''s ticks, counted from its connection; a bare number is milliseconds (e.g. 1000, 250ms, 2s)'
             cand --event 'Name of the tick event'
             cand --store 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis''s format, shared with Node apps)'
             cand --max-age 'Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day'

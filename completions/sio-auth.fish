@@ -39,7 +39,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l listen -d 'A
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l cookie-name -d 'Name of the session cookie' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l interval -d 'Time between ticks; a bare number is milliseconds (e.g. 1000, 250ms, 2s)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l interval -d 'Time between a socket\'s ticks, counted from its connection; a bare number is milliseconds (e.g. 1000, 250ms, 2s)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l event -d 'Name of the tick event' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l store -d 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis\'s format, shared with Node apps)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l max-age -d 'Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day' -r

@@ -359,7 +359,11 @@ async fn hold(
                 if text.as_str() == "2" {
                     ws.send(Message::text("3")).await?;
                 } else if let Some(ms) = event_millis(&target, text.as_str()) {
-                    delays.push((now_ms() - ms) as f64);
+                    // Only once every socket is in: ticks received while this process is still
+                    // opening sockets measure the load generator, not the server.
+                    if deadline.get().is_some() {
+                        delays.push((now_ms() - ms) as f64);
+                    }
                 }
             }
             Ok(delays)

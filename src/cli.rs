@@ -108,7 +108,8 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) cookie: CookieNameArg,
 
-    /// Time between ticks; a bare number is milliseconds (e.g. 1000, 250ms, 2s).
+    /// Time between a socket's ticks, counted from its connection; a bare number is
+    /// milliseconds (e.g. 1000, 250ms, 2s).
     #[arg(long, value_name = "DURATION", default_value = "1000", value_parser = parse_interval)]
     pub(crate) interval: Duration,
 

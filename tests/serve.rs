@@ -541,3 +541,53 @@ fn bad_serve_arguments() {
         "{stderr}"
     );
 }
+
+/// Each socket ticks at the phase it connected in, one interval apart, as with the classic
+/// example's per-socket timer; the sends are not one burst for every socket at once.
+#[test]
+fn sockets_tick_at_their_own_phase_one_interval_apart() {
+    const INTERVAL: i64 = 400;
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "400ms"]);
+    let cookie = sign(&sb, "phased");
+    let client = || {
+        let mut cmd = sb.std_cmd();
+        cmd.args(["connect", &server.url(), "--cookie", &cookie])
+            .args(["--count", "3", "--json", "--timeout", "10s"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        (now_ms(), cmd.spawn().unwrap())
+    };
+    let (started_a, a) = client();
+    std::thread::sleep(Duration::from_millis(200));
+    let (started_b, b) = client();
+    let ticks_of = |child: std::process::Child| {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let ticks = ticks(&lines);
+        assert_eq!(ticks.len(), 3, "{lines:?}");
+        ticks
+    };
+    let (a, b) = (ticks_of(a), ticks_of(b));
+    for ticks in [&a, &b] {
+        for w in ticks.windows(2) {
+            assert!(
+                (INTERVAL - 60..=INTERVAL + 60).contains(&(w[1] - w[0])),
+                "one interval apart: {ticks:?}"
+            );
+        }
+    }
+    // The phase gap between the two sockets follows the gap between their starts (200 ms,
+    // plus however long the second process took to start), not 0 as with one shared burst.
+    let started_gap = (started_b - started_a).rem_euclid(INTERVAL);
+    let phase_gap = (b[0] - a[0]).rem_euclid(INTERVAL);
+    let off = (phase_gap - started_gap).rem_euclid(INTERVAL);
+    assert!(
+        off.min(INTERVAL - off) <= 120,
+        "phase gap {phase_gap} ms vs start gap {started_gap} ms: a {a:?}, b {b:?}"
+    );
+}

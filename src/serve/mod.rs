@@ -26,6 +26,7 @@ use tokio::sync::{mpsc, watch};
 use self::auth::{Authorizer, PeerAddr, authorize};
 use self::live::{LiveSessions, SessionOf};
 use self::origin::OriginPolicy;
+use self::ticks::Phases;
 use crate::cli::{Requirement, ServeArgs};
 use crate::exit::{Exit, ExitOnError as _};
 use crate::{secrets, store};
@@ -83,6 +84,7 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
         .build_with_inner_svc(warp::service(routes::routes(auth.clone(), &args.event)));
 
     let live = Arc::new(LiveSessions::default());
+    let phases = Phases::new(args.interval);
     // `/` first, with no rules of its own unless --namespace / gave some.
     let mut namespaces: Vec<(String, Arc<[Requirement]>)> = vec![("/".to_owned(), Arc::from([]))];
     for ns in &args.namespaces {
@@ -94,9 +96,10 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     }
     for (path, rules) in &namespaces {
         let on_connect = {
-            let live = live.clone();
+            let (live, phases) = (live.clone(), phases.clone());
             async move |socket: SocketRef| {
                 tracing::debug!(id = %socket.id, ns = socket.ns(), "socket joined");
+                phases.assign(&socket);
                 if let Some(session) = socket.extensions.remove::<SessionOf>() {
                     live.track(&socket, session);
                 }
@@ -123,7 +126,7 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
 
     let ticker = tokio::spawn(ticks::run(
         io.clone(),
-        args.interval,
+        phases,
         args.event.clone(),
         namespaces.into_iter().map(|(path, _)| path).collect(),
     ));
