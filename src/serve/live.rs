@@ -49,7 +49,9 @@ impl LiveSessions {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub(crate) fn track(self: &Arc<Self>, socket: &SocketRef, session: SessionOf) {
+    /// Tracks a socket under its session; returns the session id for [`Self::untrack`] when
+    /// the socket disconnects.
+    pub(crate) fn track(&self, socket: &SocketRef, session: SessionOf) -> Arc<str> {
         self.lock()
             .entry(session.sid.clone())
             .or_insert_with(|| Tracked {
@@ -58,14 +60,10 @@ impl LiveSessions {
             })
             .sockets
             .push(socket.clone());
-        let live = Arc::clone(self);
-        let sid = session.sid;
-        socket.on_disconnect(async move |socket: SocketRef| {
-            live.untrack(&sid, socket.id);
-        });
+        session.sid
     }
 
-    fn untrack(&self, sid: &str, socket: Sid) {
+    pub(crate) fn untrack(&self, sid: &str, socket: Sid) {
         let mut sessions = self.lock();
         if let Some(tracked) = sessions.get_mut(sid) {
             tracked.sockets.retain(|s| s.id != socket);

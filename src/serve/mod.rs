@@ -99,10 +99,21 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
             let (live, phases) = (live.clone(), phases.clone());
             async move |socket: SocketRef| {
                 tracing::debug!(id = %socket.id, ns = socket.ns(), "socket joined");
-                phases.assign(&socket);
-                if let Some(session) = socket.extensions.remove::<SessionOf>() {
-                    live.track(&socket, session);
-                }
+                // In an Arc: socketioxide wants a Clone handler; the phase is left once the
+                // last copy is gone.
+                let phase = Arc::new(phases.assign(&socket));
+                let session = socket
+                    .extensions
+                    .remove::<SessionOf>()
+                    .map(|session| live.track(&socket, session));
+                let live = live.clone();
+                // socketioxide keeps one disconnect handler per socket: this one does both.
+                socket.on_disconnect(async move |socket: SocketRef| {
+                    if let Some(sid) = session {
+                        live.untrack(&sid, socket.id);
+                    }
+                    drop(phase);
+                });
             }
         };
         let middleware_auth = auth.clone();
