@@ -3,6 +3,7 @@
 //! then the signature, then (when asked) the live session and the namespace's rules.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -20,6 +21,34 @@ use crate::store::{Session, SessionStore, StoreError};
 /// (`warp::addr::remote()` knows nothing with a custom accept loop).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PeerAddr(pub(crate) SocketAddr);
+
+/// A peer for the logs: its address, or `-` when unknown. Formats only if the line is logged.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShowPeer<'a>(pub(crate) Option<&'a PeerAddr>);
+
+impl fmt::Display for ShowPeer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(peer) => peer.0.fmt(f),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+/// A session id for the logs: its first six characters, enough to correlate, never the whole.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShortSid<'a>(pub(crate) &'a str);
+
+impl fmt::Display for ShortSid<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let end = self
+            .0
+            .char_indices()
+            .nth(6)
+            .map_or(self.0.len(), |(i, _)| i);
+        write!(f, "{}…", &self.0[..end])
+    }
+}
 
 /// The refusal texts of the classic Express + Socket.IO example; clients see them as the
 /// `connect_error` message.
@@ -137,10 +166,7 @@ pub(crate) async fn authorize(
     rules: Arc<[Requirement]>,
 ) -> Result<(), Cow<'static, str>> {
     let parts = socket.req_parts();
-    let peer = parts
-        .extensions
-        .get::<PeerAddr>()
-        .map_or_else(|| "-".to_owned(), |p| p.0.to_string());
+    let peer = ShowPeer(parts.extensions.get::<PeerAddr>());
     let transport = socket.transport_type();
     let ns = socket.ns();
     let refuse = |why: Cow<'static, str>, detail: &dyn std::fmt::Display| {
@@ -163,9 +189,7 @@ pub(crate) async fn authorize(
         Some(Err(rejection)) => return refuse(INVALID_COOKIE.into(), &rejection),
         None => return refuse(NO_COOKIE.into(), &"no Cookie header"),
     };
-    // The sid identifies a session; log only a prefix, enough to correlate.
-    let short: String = verified.sid.chars().take(6).collect();
-    let short = format!("{short}…");
+    let short = ShortSid(&verified.sid);
     if auth.require_session || !rules.is_empty() {
         let session = match auth.lookup(&verified.sid).await {
             Lookup::Live(session) => session,
@@ -202,6 +226,16 @@ mod tests {
             );
         }
         map
+    }
+
+    #[test]
+    fn logs_show_a_short_sid_and_a_dash_for_an_unknown_peer() {
+        assert_eq!(ShortSid("abcdefghij").to_string(), "abcdef…");
+        assert_eq!(ShortSid("abc").to_string(), "abc…");
+        assert_eq!(ShortSid("ééééééé").to_string(), "éééééé…");
+        assert_eq!(ShowPeer(None).to_string(), "-");
+        let peer = PeerAddr(([127, 0, 0, 1], 9).into());
+        assert_eq!(ShowPeer(Some(&peer)).to_string(), "127.0.0.1:9");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use socketioxide::extract::SocketRef;
 use socketioxide::socket::Sid;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::auth::ShortSid;
 use crate::store::{EndReason, SessionStore};
 
 /// How often tracked sessions are checked against the store and the clock; bounds how late a
@@ -78,8 +79,7 @@ impl LiveSessions {
         let Some(tracked) = self.lock().remove(sid) else {
             return;
         };
-        let short: String = sid.chars().take(6).collect();
-        tracing::info!(sid = %format!("{short}…"), sockets = tracked.sockets.len(), why = reason.message(), "session ended; disconnecting its sockets");
+        tracing::info!(sid = %ShortSid(sid), sockets = tracked.sockets.len(), why = reason.message(), "session ended; disconnecting its sockets");
         for socket in tracked.sockets {
             // The packet is queued before the disconnect packet on the same socket.
             let _ = socket.emit(SESSION_ENDED, reason.message());

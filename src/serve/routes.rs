@@ -9,7 +9,7 @@ use sio_auth::cookie::{SameSite, SetCookie, new_sid};
 use warp::Filter;
 use warp::http::{Response, StatusCode, header};
 
-use super::auth::{Authorizer, Lookup, PeerAddr, STORE_UNAVAILABLE};
+use super::auth::{Authorizer, Lookup, PeerAddr, STORE_UNAVAILABLE, ShowPeer};
 use crate::store::Session;
 
 const PAGE: &str = include_str!("page.html");
@@ -98,7 +98,7 @@ async fn page(
     if !live {
         match issue_session(auth).await {
             Ok(cookie) => {
-                tracing::info!(peer = %peer.map_or_else(|| "-".to_owned(), |p| p.0.to_string()), "issued a new session cookie");
+                tracing::info!(peer = %ShowPeer(peer.as_ref()), "issued a new session cookie");
                 response = response.header(header::SET_COOKIE, cookie.to_string());
             }
             Err(unavailable) => return unavailable,
