@@ -117,6 +117,13 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "NAME", default_value = "data", value_parser = parse_event_name)]
     pub(crate) event: String,
 
+    /// How long a client may take from the Engine.IO handshake to joining a namespace; a
+    /// refused client's session is closed after it. socketioxide keeps each refused session's
+    /// memory (~13 KB) this long even when the client has gone, so under a flood of bad
+    /// cookies a shorter timeout means less memory; a bare number is seconds (e.g. 3, 500ms).
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_timeout)]
+    pub(crate) connect_timeout: Duration,
+
     /// Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB`
     /// (connect-redis's format, shared with Node apps).
     #[arg(long, value_name = "URL", default_value = "memory", env = "SIO_AUTH_STORE", value_parser = parse_store_url)]

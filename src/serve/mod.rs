@@ -31,10 +31,6 @@ use crate::cli::{Requirement, ServeArgs};
 use crate::exit::{Exit, ExitOnError as _};
 use crate::{secrets, store};
 
-/// How long an Engine.IO session may stay without joining a namespace. socketioxide's default
-/// is 45 s; a refused client never joins, so this is how soon its session is closed.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-
 /// Upper bound of a request head (request line and headers), as Node's default; hyper answers
 /// 431 beyond it, so a 64 KB Cookie header never reaches the authorization code.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -74,7 +70,9 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
 
 async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> {
     let (sio, io) = SocketIo::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
+        // socketioxide's default is 45 s; a refused client never joins, so this is how soon
+        // its session is closed (and, client gone or not, how long its memory is held).
+        .connect_timeout(args.connect_timeout)
         // tungstenite's read buffer is allocated per WebSocket; 1 KiB saves ~3 KB a socket.
         .ws_read_buffer_size(WS_READ_BUFFER)
         .max_payload(MAX_CLIENT_MESSAGE as u64)
