@@ -91,9 +91,15 @@ impl Phases {
         (n..n.saturating_add(self.rooms.len() as u64)).find(|&k| self.occupied(k))
     }
 
+    /// When phase boundary `n` falls. In nanoseconds, so that it is right after years of
+    /// uptime too (a u32 count of 1 ms phases would wrap after 49 days).
     fn boundary(&self, n: u64) -> Instant {
-        let n = u32::try_from(n).map_or(Duration::MAX, |n| self.slot.saturating_mul(n));
-        self.start.checked_add(n).unwrap_or_else(Instant::now)
+        let nanos = self.slot.as_nanos().saturating_mul(u128::from(n));
+        u64::try_from(nanos)
+            .ok()
+            .and_then(|nanos| self.start.checked_add(Duration::from_nanos(nanos)))
+            // Past what an Instant can hold: never, in practice.
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(365 * 86_400))
     }
 
     /// Puts a newly authorized socket in the phase of the moment it connected: its first tick
@@ -171,6 +177,11 @@ mod tests {
         assert_eq!(p.room(5), "tick:0");
         assert_eq!(p.room(u64::MAX), p.room(u64::MAX % 5));
         assert_eq!(p.boundary(5) - p.start, Duration::from_millis(50));
+        // Five years of 1 ms phases: past a u32 count, still exact.
+        let p = Phases::new(Duration::from_millis(1));
+        let n = 5 * 365 * 86_400 * 1000;
+        assert_eq!(p.boundary(n) - p.start, Duration::from_millis(n));
+        assert_eq!(p.boundary(n + 1) - p.boundary(n), Duration::from_millis(1));
     }
 
     #[test]
