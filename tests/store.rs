@@ -549,13 +549,25 @@ store_behaviour!(memory, redis);
 // ---------------------------------------------------------------------------------------------
 // Redis with a Node app, the one-shot commands, and a Redis that goes away.
 
-fn node_app(fixture: &std::path::Path, redis: &TestRedis) -> Peer {
+/// The fixture's Express app (express-session + connect-redis) on a test Redis; `None`, after
+/// saying SKIPPED (a failure under CI), when node or Redis is missing.
+fn node_app_on_redis(test: &str) -> Option<(TestRedis, Peer)> {
+    let fixture = node_fixture(test)?;
+    let redis = TestRedis::get(test)?;
     let mut cmd = Command::new("node");
     cmd.arg(fixture.join("app.js"))
         .args(["0", SECRET])
-        .current_dir(fixture)
+        .current_dir(&fixture)
         .env("REDIS_URL", redis.url());
-    Peer::spawn(cmd)
+    let app = Peer::spawn(cmd);
+    Some((redis, app))
+}
+
+/// `sio-auth serve --store STORE --require-session`, plus `extra`.
+fn serve_requiring_sessions(sb: &Sandbox, store: &str, extra: &[&str]) -> Peer {
+    let mut args = vec!["--secret", SECRET, "--store", store, "--require-session"];
+    args.extend_from_slice(extra);
+    serve(sb, &args)
 }
 
 /// Logs in on the Node app: GET / for a cookie, then POST /login.
@@ -585,22 +597,14 @@ fn page_cookie_of_node(app: &Peer) -> String {
 #[test]
 fn node_app_login_gets_ticks_and_its_logout_cuts_the_socket() {
     let test = "node_app_login_gets_ticks_and_its_logout_cuts_the_socket";
-    let Some(fixture) = node_fixture(test) else {
+    let Some((redis, app)) = node_app_on_redis(test) else {
         return;
     };
-    let Some(redis) = TestRedis::get(test) else {
-        return;
-    };
-    let app = node_app(&fixture, &redis);
     let sb = Sandbox::new();
-    let server = serve(
+    let server = serve_requiring_sessions(
         &sb,
+        &redis.url(),
         &[
-            "--secret",
-            SECRET,
-            "--store",
-            &redis.url(),
-            "--require-session",
             "--interval",
             "100",
             "--namespace",
@@ -659,13 +663,9 @@ fn node_app_login_gets_ticks_and_its_logout_cuts_the_socket() {
 #[test]
 fn sessions_are_shared_with_node_both_ways_and_revoke_reaches_both() {
     let test = "sessions_are_shared_with_node_both_ways_and_revoke_reaches_both";
-    let Some(fixture) = node_fixture(test) else {
+    let Some((redis, app)) = node_app_on_redis(test) else {
         return;
     };
-    let Some(redis) = TestRedis::get(test) else {
-        return;
-    };
-    let app = node_app(&fixture, &redis);
     let sb = Sandbox::new();
     // A session made by sio-auth sign is a logged-in session for the Node app.
     let cookie = sign_into(
@@ -688,18 +688,7 @@ fn sessions_are_shared_with_node_both_ways_and_revoke_reaches_both() {
 
     // A session the Node app made, revoked by sio-auth: the app no longer knows it.
     let node_cookie = node_login(&app, &redis, "dee", "user");
-    let server = serve(
-        &sb,
-        &[
-            "--secret",
-            SECRET,
-            "--store",
-            &redis.url(),
-            "--require-session",
-            "--interval",
-            "100",
-        ],
-    );
+    let server = serve_requiring_sessions(&sb, &redis.url(), &["--interval", "100"]);
     let watcher = Watcher::start(&sb, &server.url(), &node_cookie, &[]);
     watcher
         .wait_for("data", Duration::from_secs(10))
@@ -797,16 +786,7 @@ fn verify_with_a_store_checks_liveness_and_shows_the_data() {
     let out = verify(&[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("session expired"));
-    let server = serve(
-        &sb,
-        &[
-            "--secret",
-            SECRET,
-            "--store",
-            &redis.url(),
-            "--require-session",
-        ],
-    );
+    let server = serve_requiring_sessions(&sb, &redis.url(), &[]);
     assert_eq!(
         connect_once(&sb, &server.url(), &cookie, &[]),
         Err("Session expired.".to_owned())
@@ -962,18 +942,7 @@ fn redis_going_away_fails_closed_and_recovers() {
     let port = redis.addr.port();
     let url = format!("redis://{}/0", redis.addr);
     let sb = Sandbox::new();
-    let server = serve(
-        &sb,
-        &[
-            "--secret",
-            SECRET,
-            "--store",
-            &url,
-            "--require-session",
-            "--interval",
-            "100",
-        ],
-    );
+    let server = serve_requiring_sessions(&sb, &url, &["--interval", "100"]);
     let cookie = page_cookie(server.addr);
     assert_eq!(connect_once(&sb, &server.url(), &cookie, &[]), Ok(()));
 
