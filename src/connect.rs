@@ -45,7 +45,7 @@ use futures_util::future::BoxFuture;
 use rust_socketio::asynchronous::{Client, ClientBuilder};
 use rust_socketio::{Event, Payload, TransportType};
 use serde_json::{Value, json};
-use sio_auth::cookie::{encode_uri_component, find_cookie};
+use sio_auth::cookie::{Pasted, encode_uri_component, find_cookie, read_pasted};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
@@ -249,23 +249,22 @@ const fn is_cookie_octet(b: u8) -> bool {
     matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
 }
 
-/// The Cookie header to send for `--cookie` / `--cookie-file` input.
+/// The Cookie header to send for `--cookie` / `--cookie-file` input, read as `verify` reads it
+/// ([`read_pasted`]).
 ///
-/// With an `=` it is a `name=value` pair or a whole Cookie header and goes as it is. Without,
-/// it is the value of the cookie `name`: a raw signed value (`s:…`, or anything that is not
-/// valid in a cookie) is percent-encoded as express-session would, an already encoded one
-/// (`s%3A…`) goes as it is. Errors never quote the input: it is a credential.
+/// A header (`name=value` pairs, `Cookie:` dropped) goes as it is. A value is the cookie `name`'s:
+/// a raw signed value (`s:…`, or anything that is not valid in a cookie) is percent-encoded as
+/// express-session would, an already encoded one (`s%3A…`) goes as it is. Errors never quote
+/// the input: it is a credential.
 fn cookie_header(input: &str, name: &str) -> anyhow::Result<CookieHeader> {
-    let input = input.trim_matches([' ', '\t']);
-    if input.is_empty() {
-        anyhow::bail!("the cookie is empty");
-    }
-    if let Some(at) = input.find(char::is_control) {
+    if let Some(at) = input.trim_matches([' ', '\t']).find(char::is_control) {
         anyhow::bail!("the cookie has a control character at byte {at} (a header cannot carry it)");
     }
-    if input.contains('=') {
-        return Ok(CookieHeader(input.to_owned()));
-    }
+    let input = match read_pasted(input) {
+        Pasted::Value("") | Pasted::Header("") => anyhow::bail!("the cookie is empty"),
+        Pasted::Header(header) => return Ok(CookieHeader(header.to_owned())),
+        Pasted::Value(value) => value,
+    };
     let value = if input.contains(':') || !input.bytes().all(is_cookie_octet) {
         encode_uri_component(input)
     } else {
@@ -1011,6 +1010,10 @@ mod tests {
         );
         assert_eq!(header("a=1; express.sid=x"), "a=1; express.sid=x");
         assert_eq!(header("  plain  "), "express.sid=plain");
+        // Read as verify reads it: a raw signed value may contain `=`; `Cookie:` is dropped.
+        assert_eq!(header("s:a=b.sig"), "express.sid=s%3Aa%3Db.sig");
+        assert_eq!(header("Cookie: a=1; express.sid=x"), "a=1; express.sid=x");
+        assert!(cookie_header("Cookie:  ", "express.sid").is_err());
         assert!(cookie_header("", "express.sid").is_err());
         assert!(cookie_header("a=b\r\nX-Evil: 1", "express.sid").is_err());
     }

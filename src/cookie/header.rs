@@ -41,6 +41,47 @@ fn trim_blanks(s: &str) -> &str {
     s.trim_matches(|c| c == ' ' || c == '\t')
 }
 
+/// What a person pasted as "the cookie": one signed value or a whole header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pasted<'a> {
+    /// The cookie's value alone: `s:…` raw, `s%3A…` encoded, or anything without `=`.
+    Value(&'a str),
+    /// `name=value` pairs as in a Cookie header (a leading `Cookie:` removed).
+    Header(&'a str),
+}
+
+/// Reads pasted cookie input the one way every command does: spaces and tabs trimmed, an
+/// optional `Cookie:` prefix dropped; a value is recognised by its `s:` / `s%3A` prefix (so a
+/// signed value whose sid contains `=` is still a value) or by having no `=`; anything else is
+/// a header.
+///
+/// ```
+/// use sio_auth::cookie::{Pasted, read_pasted};
+/// assert_eq!(read_pasted(" s:a=b.sig "), Pasted::Value("s:a=b.sig"));
+/// assert_eq!(read_pasted("s%3Aabc.sig"), Pasted::Value("s%3Aabc.sig"));
+/// assert_eq!(read_pasted("Cookie: a=1; express.sid=x"), Pasted::Header("a=1; express.sid=x"));
+/// assert_eq!(read_pasted("express.sid=x"), Pasted::Header("express.sid=x"));
+/// ```
+pub fn read_pasted(input: &str) -> Pasted<'_> {
+    let input = input.trim_matches([' ', '\t']);
+    let input = match input.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("cookie:") => {
+            input[7..].trim_start_matches([' ', '\t'])
+        }
+        _ => input,
+    };
+    let is_value = input.starts_with("s:")
+        || input
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("s%3a"))
+        || !input.contains('=');
+    if is_value {
+        Pasted::Value(input)
+    } else {
+        Pasted::Header(input)
+    }
+}
+
 /// The `name=value` pairs of a `Cookie` header, in order, with raw (not yet decoded) values.
 ///
 /// Segments are split on `;` (never on `,`), a segment without `=` is skipped, spaces and tabs

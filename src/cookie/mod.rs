@@ -29,7 +29,7 @@ mod sid;
 mod signing;
 
 pub use encoding::{decode_uri_component, encode_uri_component, latin1_to_string, try_decode};
-pub use header::{CookiePairs, find_cookie, is_token, parse_header};
+pub use header::{CookiePairs, Pasted, find_cookie, is_token, parse_header, read_pasted};
 pub use set_cookie::{InvalidAttribute, SameSite, SetCookie, http_date, iso_date, parse_iso_date};
 pub use sid::{RandomUnavailable, new_sid, random_token};
 pub use signing::{

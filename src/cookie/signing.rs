@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::encoding::with_try_decoded;
-use super::header::find_raw_cookie;
+use super::header::{Pasted, find_raw_cookie, read_pasted};
 use super::hmac_sha256::HmacKey;
 
 /// Length of a signature: 32 bytes of HMAC-SHA256 in standard base64 without `=` padding.
@@ -428,22 +428,9 @@ impl Keyring {
     /// # Errors
     /// The [`Rejection`] saying why the input carries no valid session cookie.
     pub fn verify_input<'a>(&self, input: &'a str, name: &str) -> Result<Verified<'a>, Rejection> {
-        let input = input.trim_matches([' ', '\t']);
-        let input = match input.get(..7) {
-            Some(prefix) if prefix.eq_ignore_ascii_case("cookie:") => {
-                input[7..].trim_start_matches([' ', '\t'])
-            }
-            _ => input,
-        };
-        let is_value = input.starts_with("s:")
-            || input
-                .get(..4)
-                .is_some_and(|p| p.eq_ignore_ascii_case("s%3a"))
-            || !input.contains('=');
-        if is_value {
-            self.verify_value(input)
-        } else {
-            self.verify_header(input, name)
+        match read_pasted(input) {
+            Pasted::Value(value) => self.verify_value(value),
+            Pasted::Header(header) => self.verify_header(header, name),
         }
     }
 }
