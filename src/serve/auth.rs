@@ -62,12 +62,14 @@ pub(crate) const STORE_UNAVAILABLE: &str = "Session store unavailable.";
 /// Checks handshakes: Origin, cookie signature, and the session in the store.
 #[derive(Debug)]
 pub(crate) struct Authorizer {
-    keyring: Keyring,
-    cookie_name: String,
-    store: Arc<dyn SessionStore>,
-    require_session: bool,
-    max_age: Option<Duration>,
-    origins: OriginPolicy,
+    pub(crate) keyring: Keyring,
+    pub(crate) cookie_name: String,
+    pub(crate) store: Arc<dyn SessionStore>,
+    /// Refuse a signed cookie whose session is not in the store.
+    pub(crate) require_session: bool,
+    /// The lifetime of the sessions `GET /` issues; `None` for browser-session cookies.
+    pub(crate) max_age: Option<Duration>,
+    pub(crate) origins: OriginPolicy,
 }
 
 /// A live session's verdict: the session, or the refusal text.
@@ -77,44 +79,6 @@ pub(crate) enum Lookup {
 }
 
 impl Authorizer {
-    pub(crate) fn new(
-        keyring: Keyring,
-        cookie_name: String,
-        store: Arc<dyn SessionStore>,
-        require_session: bool,
-        max_age: Option<Duration>,
-        origins: OriginPolicy,
-    ) -> Self {
-        Self {
-            keyring,
-            cookie_name,
-            store,
-            require_session,
-            max_age,
-            origins,
-        }
-    }
-
-    pub(crate) fn cookie_name(&self) -> &str {
-        &self.cookie_name
-    }
-
-    pub(crate) fn keyring(&self) -> &Keyring {
-        &self.keyring
-    }
-
-    pub(crate) fn store(&self) -> &Arc<dyn SessionStore> {
-        &self.store
-    }
-
-    pub(crate) fn max_age(&self) -> Option<Duration> {
-        self.max_age
-    }
-
-    pub(crate) fn origins(&self) -> &OriginPolicy {
-        &self.origins
-    }
-
     /// express-session's verdict on a request's headers: `None` without any Cookie header.
     pub(crate) fn verify(
         &self,
@@ -173,7 +137,7 @@ pub(crate) async fn authorize(
         tracing::info!(%peer, ns, ?transport, %detail, "handshake refused: {why}");
         Err(why)
     };
-    if !auth.origins().allows(&parts.headers) {
+    if !auth.origins.allows(&parts.headers) {
         let origin = parts
             .headers
             .get(http::header::ORIGIN)
@@ -256,18 +220,17 @@ mod tests {
             cookie_header(&map).as_deref(),
             Some("express.sid=s:\u{e9}.sig")
         );
-        let auth = Authorizer::new(
-            Keyring::new([Secret::new("k").unwrap()]).unwrap(),
-            "express.sid".to_owned(),
-            Arc::new(crate::store::memory::MemoryStore::new(16)),
-            false,
-            None,
-            crate::serve::origin::OriginPolicy::new(Vec::new()),
-        );
+        let auth = Authorizer {
+            keyring: Keyring::new([Secret::new("k").unwrap()]).unwrap(),
+            cookie_name: "express.sid".to_owned(),
+            store: Arc::new(crate::store::memory::MemoryStore::new(16)),
+            require_session: false,
+            max_age: None,
+            origins: crate::serve::origin::OriginPolicy::new(Vec::new()),
+        };
         assert!(matches!(auth.verify(&map), Some(Err(_))));
         // A cookie on the second line is found.
-        let signed =
-            sio_auth::cookie::encode_uri_component(&auth.keyring().sign("abc")).into_owned();
+        let signed = sio_auth::cookie::encode_uri_component(&auth.keyring.sign("abc")).into_owned();
         let map = headers(&[b"a=1", format!("express.sid={signed}").as_bytes()]);
         assert_eq!(auth.verify(&map).unwrap().unwrap().sid, "abc");
     }

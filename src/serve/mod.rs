@@ -42,14 +42,14 @@ const WS_READ_BUFFER: usize = 1024;
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
     let keyring = secrets::keyring(&args.secrets)?;
     let store = store::open(&args.store)?;
-    let auth = Arc::new(Authorizer::new(
+    let auth = Arc::new(Authorizer {
         keyring,
-        args.cookie.cookie_name.clone(),
+        cookie_name: args.cookie.cookie_name.clone(),
         store,
-        args.require_session,
-        args.max_age,
-        OriginPolicy::new(args.allowed_origins.clone()),
-    ));
+        require_session: args.require_session,
+        max_age: args.max_age,
+        origins: OriginPolicy::new(args.allowed_origins.clone()),
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -122,7 +122,7 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
                 .with(move |s: SocketRef| authorize(s, middleware_auth.clone(), rules.clone())),
         );
     }
-    let watcher = tokio::spawn(live.clone().watch(auth.store().clone()));
+    let watcher = tokio::spawn(live.clone().watch(auth.store.clone()));
 
     let listener = TcpListener::bind(args.listen)
         .await

@@ -116,15 +116,15 @@ async fn issue_session(auth: &Authorizer) -> Result<SetCookie, Response<String>>
     };
     let now = SystemTime::now();
     let sid = new_sid().map_err(|e| cannot_issue(e.into()))?;
-    let session = Session::new(serde_json::Map::new(), auth.max_age(), now);
-    if let Err(e) = auth.store().set(&sid, &session).await {
+    let session = Session::new(serde_json::Map::new(), auth.max_age, now);
+    if let Err(e) = auth.store.set(&sid, &session).await {
         tracing::warn!(%e, "cannot store a new session");
         return Err(text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE));
     }
-    let cookie = SetCookie::new(auth.cookie_name(), &auth.keyring().sign(&sid))
+    let cookie = SetCookie::new(&auth.cookie_name, &auth.keyring.sign(&sid))
         .map_err(|e| cannot_issue(e.into()))?
         .same_site(SameSite::Lax);
-    Ok(match auth.max_age() {
+    Ok(match auth.max_age {
         Some(age) => cookie.max_age(age, now),
         None => cookie,
     })
@@ -133,11 +133,11 @@ async fn issue_session(auth: &Authorizer) -> Result<SetCookie, Response<String>>
 /// `POST /logout`: destroys the cookie's session (its sockets are cut) and clears the cookie.
 /// A cross-site form could log a visitor out, so the Origin policy applies here too.
 async fn logout(auth: &Authorizer, headers: &HeaderMap) -> Response<String> {
-    if !auth.origins().allows(headers) {
+    if !auth.origins.allows(headers) {
         return text(StatusCode::FORBIDDEN, super::origin::ORIGIN_NOT_ALLOWED);
     }
     let destroyed = match auth.verify(headers) {
-        Some(Ok(verified)) => match auth.store().destroy(&verified.sid).await {
+        Some(Ok(verified)) => match auth.store.destroy(&verified.sid).await {
             Ok(destroyed) => destroyed,
             Err(e) => {
                 tracing::warn!(%e, "cannot destroy a session");
@@ -150,7 +150,7 @@ async fn logout(auth: &Authorizer, headers: &HeaderMap) -> Response<String> {
     let mut response = Response::builder()
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::CACHE_CONTROL, "no-store");
-    if let Ok(clear) = SetCookie::new(auth.cookie_name(), "") {
+    if let Ok(clear) = SetCookie::new(&auth.cookie_name, "") {
         let clear = clear.same_site(SameSite::Lax).expires(UNIX_EPOCH);
         response = response.header(header::SET_COOKIE, clear.to_string());
     }
