@@ -306,16 +306,12 @@ fn an_unknown_namespace_is_a_refusal() {
     let sb = Sandbox::new();
     let cookie = signed_cookie(&sb, "pair");
     for server in servers(&sb, "an_unknown_namespace_is_a_refusal") {
-        connect(
+        assert_refused(
             &sb,
-            &server.url(),
-            &["--cookie", &cookie, "--namespace", "/nope"],
-        )
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "sio-auth: refused: Invalid namespace",
-        ));
+            &server,
+            &["--cookie", &cookie, "--namespace", "/nope", "--count", "1"],
+            "Invalid namespace",
+        );
     }
 }
 
