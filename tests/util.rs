@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -76,11 +77,17 @@ pub(crate) fn in_ci() -> bool {
 }
 
 /// Reports a missing peer: a loud SKIPPED on a developer's machine, a failure under CI=true.
+///
+/// libtest captures what `eprintln!` prints and shows it only for failed tests, so a skipped test
+/// would read as a plain `ok`; the line is written to the process's stderr handle directly,
+/// which the capture does not intercept, and so reaches the terminal of `cargo test`.
 pub(crate) fn missing_peer(test: &str, why: &str) {
     if in_ci() {
         panic!("{test}: required peer missing under CI=true: {why}");
     }
-    eprintln!("\n*** SKIPPED {test}: {why} ***\n");
+    let line = format!("\n*** SKIPPED {test}: {why} ***\n");
+    // Nothing sensible to do if stderr itself is gone.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// The npm fixture under tests/node, when node is there; its packages are installed from the
