@@ -2,7 +2,7 @@
 //! express-session's verdicts.
 
 use std::borrow::Cow;
-use std::io;
+use std::io::{self, Write as _};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -78,6 +78,14 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
         }
     }
     if from_stdin {
+        if io::IsTerminal::is_terminal(&io::stdin()) {
+            // Typed by hand, not piped: say what the silence is waiting for.
+            writeln!(
+                answers.err,
+                "sio-auth: reading cookies from the terminal, one per line; end with Ctrl-D"
+            )?;
+            answers.err.flush()?;
+        }
         answers.stream_stdin()?;
     }
     answers.flush()?;

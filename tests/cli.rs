@@ -6,7 +6,7 @@ use std::process::Stdio;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::util::Sandbox;
+use crate::util::{Sandbox, bin, missing_peer};
 
 const HELLO_PAIR: &str = "express.sid=s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI";
 const HELLO_RAW: &str = "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI";
@@ -363,6 +363,48 @@ fn verify_answers_while_stdin_is_still_open() {
     assert_eq!(&answer, b"hello\n", "answered before stdin closed");
     drop(stdin);
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn verify_on_a_terminal_says_it_reads_stdin_and_piped_it_does_not() {
+    let test = "verify_on_a_terminal_says_it_reads_stdin_and_piped_it_does_not";
+    const HINT: &str = "sio-auth: reading cookies from the terminal, one per line; end with Ctrl-D";
+    let sb = Sandbox::new();
+    // util-linux `script` runs the command on a pseudo-terminal, copies our stdin to it and ends
+    // it with an end-of-file when our stdin closes; the terminal merges stdout and stderr.
+    let typed = assert_cmd::Command::new("script")
+        .args(["-q", "-e", "-c"])
+        .arg(format!("'{}' verify --secret tobiiscool", bin()))
+        .arg("/dev/null")
+        .env("XDG_DATA_HOME", sb.path().join("data"))
+        .env("HOME", sb.path())
+        .write_stdin(format!("{HELLO_PAIR}\n"))
+        .timeout(std::time::Duration::from_secs(20))
+        .output();
+    let typed = match typed {
+        Ok(out) => out,
+        Err(e) => {
+            missing_peer(test, &format!("no util-linux `script` for a terminal: {e}"));
+            return;
+        }
+    };
+    assert!(typed.status.success(), "{typed:?}");
+    let screen = stdout_of(&typed);
+    assert!(screen.contains(&format!("{HINT}\r\n")), "{screen:?}");
+    assert!(screen.contains("\r\nhello\r\n"), "{screen:?}");
+    // Piped, stdout and stderr carry only the answer and the weak-secret warning.
+    let piped = sb
+        .cmd()
+        .args(["verify", "--secret", "tobiiscool"])
+        .write_stdin(format!("{HELLO_PAIR}\n"))
+        .output()
+        .unwrap();
+    assert!(piped.status.success(), "{piped:?}");
+    assert_eq!(stdout_of(&piped), "hello\n");
+    assert!(
+        !String::from_utf8_lossy(&piped.stderr).contains("reading cookies"),
+        "{piped:?}"
+    );
 }
 
 #[test]
