@@ -157,6 +157,12 @@ impl Target {
 }
 
 pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
+    if args.mode == BenchMode::Hold && args.forged > 0.0 {
+        return Err(anyhow!(
+            "--forged is for --mode cycle: held sockets must all be authorized"
+        ))
+        .exit_with(Exit::Usage);
+    }
     let target = Target::new(&args.url, &args.namespace)?;
     let cookies = Arc::new(Cookies::new(args)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -190,7 +196,26 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
             println!("{key}: {value}");
         }
     }
-    Ok(Exit::Success)
+    Ok(wrong_verdicts(&summary))
+}
+
+/// Warns on stderr about verdicts that make the run measure something else than asked (valid
+/// cookies refused, forged ones accepted): a negative answer, exit 1.
+fn wrong_verdicts(summary: &serde_json::Value) -> Exit {
+    let count = |key: &str| summary.get(key).and_then(serde_json::Value::as_u64);
+    let mut exit = Exit::Success;
+    if let Some(n @ 1..) = count("valid_refused") {
+        eprintln!(
+            "sio-auth bench: the server refused {n} valid cookies; does it verify with the same \
+             secret and cookie name (--secret, --cookie-name)?"
+        );
+        exit = Exit::Negative;
+    }
+    if let Some(n @ 1..) = count("forged_accepted") {
+        eprintln!("sio-auth bench: the server accepted {n} forged cookies");
+        exit = Exit::Negative;
+    }
+    exit
 }
 
 #[derive(Default)]
@@ -307,6 +332,10 @@ async fn cycle(
     }))
 }
 
+/// How long a held socket may take from its turn to connect to its verdict, and how long the
+/// whole crowd may take to get theirs before the hold begins with the sockets that have.
+const HOLD_VERDICT_WAIT: Duration = Duration::from_secs(120);
+
 async fn hold(
     args: &BenchArgs,
     target: Target,
@@ -315,30 +344,50 @@ async fn hold(
     let started = Instant::now();
     let deadline = Arc::new(std::sync::OnceLock::<Instant>::new());
     let connected = Arc::new(AtomicU64::new(0));
+    let refused = Arc::new(AtomicU64::new(0));
+    // Sockets that have their verdict or failed to get one; when all have, the hold begins.
+    let settled = Arc::new(AtomicU64::new(0));
     let all_in = Arc::new(tokio::sync::Notify::new());
     let mut tasks = Vec::new();
     let total = u64::from(args.clients);
     // Open sockets a few hundred at a time, as a crowd of browsers would arrive.
     let gate = Arc::new(tokio::sync::Semaphore::new(256));
     for n in 0..total {
-        let (target, deadline, connected, all_in, gate) = (
+        let (target, deadline, connected, refused, settled, all_in, gate) = (
             target.clone(),
             deadline.clone(),
             connected.clone(),
+            refused.clone(),
+            settled.clone(),
             all_in.clone(),
             gate.clone(),
         );
         let cookie = cookies.pick(n).0.to_owned();
         tasks.push(tokio::spawn(async move {
             let permit = gate.acquire_owned().await.ok();
-            let mut ws = ws_open(&target, &cookie).await?;
-            if wait_verdict(&mut ws, &target).await? != Verdict::Accepted {
-                bail!("the server refused a valid cookie");
-            }
+            let opened = tokio::time::timeout(HOLD_VERDICT_WAIT, async {
+                let mut ws = ws_open(&target, &cookie).await?;
+                let verdict = wait_verdict(&mut ws, &target).await?;
+                anyhow::Ok((ws, verdict))
+            })
+            .await
+            .unwrap_or_else(|_| Err(anyhow!("no verdict within {HOLD_VERDICT_WAIT:?}")));
             drop(permit);
-            if connected.fetch_add(1, Ordering::Relaxed) + 1 == total {
+            let opened = match opened {
+                Ok((ws, Verdict::Accepted)) => {
+                    connected.fetch_add(1, Ordering::Relaxed);
+                    Ok(ws)
+                }
+                Ok((_, Verdict::Refused)) => {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    Err(anyhow!("the server refused a valid cookie"))
+                }
+                Err(e) => Err(e),
+            };
+            if settled.fetch_add(1, Ordering::Relaxed) + 1 == total {
                 all_in.notify_one();
             }
+            let mut ws = opened?;
             let mut delays = Vec::new();
             loop {
                 let until = deadline
@@ -369,12 +418,33 @@ async fn hold(
             Ok(delays)
         }));
     }
-    let errors_before = tokio::select! {
+    let errors_before: u64 = tokio::select! {
         () = all_in.notified() => 0,
-        () = tokio::time::sleep(Duration::from_secs(120)) => 1,
+        () = tokio::time::sleep(HOLD_VERDICT_WAIT) => 1,
     };
     let connect_secs = started.elapsed().as_secs_f64();
     let held = connected.load(Ordering::Relaxed);
+    let refused = refused.load(Ordering::Relaxed);
+    if held == 0 {
+        // Nothing to hold: every socket has failed or been refused (or none got a verdict in
+        // the allowed time); say why instead of waiting out --duration.
+        let _ = deadline.set(Instant::now());
+        let mut first_error = None;
+        for task in tasks {
+            if !task.is_finished() {
+                task.abort();
+            } else if let Ok(Err(e)) = task.await {
+                first_error.get_or_insert_with(|| format!("{e:#}"));
+            }
+        }
+        let why = first_error.unwrap_or_else(|| format!("no verdict within {HOLD_VERDICT_WAIT:?}"));
+        let exit = if refused > 0 {
+            Exit::Negative
+        } else {
+            Exit::Network
+        };
+        return Err(anyhow!("no socket could be held: {why}")).exit_with(exit);
+    }
     eprintln!("sio-auth bench: holding {held} sockets");
     let _ = deadline.set(Instant::now() + args.duration);
     let mut delays = Vec::new();
@@ -402,7 +472,8 @@ async fn hold(
         "events": delays.len(),
         "delay_p50_ms": round(percentile(&delays, 0.50)),
         "delay_p99_ms": round(percentile(&delays, 0.99)),
-        "errors": errors,
+        "valid_refused": refused,
+        "errors": errors.saturating_sub(refused),
     }))
 }
 

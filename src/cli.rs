@@ -425,7 +425,14 @@ session id each), or --cookie for all of them. --forged mixes in a share of conn
 forged cookies and counts any that are accepted.
 
 Output: one summary on stdout (--json: one JSON object); progress on stderr. In hold mode,
-`sio-auth bench: holding N sockets` is printed on stderr once all of them are connected.")]
+`sio-auth bench: holding N sockets` is printed on stderr once all of them are connected.
+
+Exit codes:
+  0  the run completed and every verdict was the expected one
+  1  the server refused valid cookies or accepted forged ones (the summary counts them), or
+     refused every socket to hold
+  2  usage error (e.g. --forged with --mode hold)
+  3  no handshake completed (connection refused, not a Socket.IO server)")]
 pub(crate) struct BenchArgs {
     /// Server URL.
     #[arg(value_name = "URL", default_value = "http://127.0.0.1:3000", value_parser = parse_http_url)]

@@ -162,4 +162,81 @@ fn bench_failures_and_bad_arguments() {
         .args(["bench", "https://127.0.0.1:1", "--secret", SECRET])
         .assert()
         .code(2);
+    // Held sockets must all be authorized: forged ones make no sense there.
+    sb.cmd()
+        .args(["bench", &url, "--secret", SECRET, "--mode", "hold"])
+        .args(["--forged", "0.1"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--forged is for --mode cycle"));
+    // Nothing to hold: said at once, not after the 120 s allowed for a crowd's verdicts.
+    let start = std::time::Instant::now();
+    let out = sb
+        .cmd()
+        .args(["bench", &url, "--secret", SECRET, "--mode", "hold"])
+        .args(["--clients", "20", "--duration", "1s"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("sio-auth: error: no socket could be held: Connection refused"),
+        "{out:?}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
+
+/// A server with another secret refuses every cookie bench signs: the run would measure
+/// refusals, so bench says so and exits 1, in both modes.
+#[test]
+fn a_server_with_another_secret_is_a_negative_answer() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", "another-secret-another-secret-0123"]);
+    let out = sb
+        .cmd()
+        .args(["bench", &server.url(), "--secret", SECRET, "--json"])
+        .args(["--clients", "2", "--duration", "1s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("the summary still prints");
+    let handshakes = report["handshakes"].as_u64().unwrap();
+    assert!(handshakes > 0, "{report}");
+    assert_eq!(
+        report["valid_refused"].as_u64(),
+        Some(handshakes),
+        "{report}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "sio-auth bench: the server refused {handshakes} valid cookies; does it verify with \
+             the same secret and cookie name (--secret, --cookie-name)?"
+        )),
+        "{stderr}"
+    );
+    // Only forged cookies: every refusal is the expected verdict.
+    sb.cmd()
+        .args(["bench", &server.url(), "--secret", SECRET, "--json"])
+        .args(["--clients", "2", "--duration", "1s", "--forged", "1"])
+        .assert()
+        .code(0);
+    let start = std::time::Instant::now();
+    let out = sb
+        .cmd()
+        .args(["bench", &server.url(), "--secret", SECRET, "--mode", "hold"])
+        .args(["--clients", "20", "--duration", "1s"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "sio-auth: error: no socket could be held: the server refused a valid cookie"
+        ),
+        "{out:?}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
 }
