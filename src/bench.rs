@@ -26,7 +26,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::cli::{BenchArgs, BenchMode, BenchTransport};
-use crate::exit::{Exit, ExitOnError as _};
+use crate::exit::{Exit, ExitOnError as _, one_line};
 use crate::secrets;
 
 /// What one handshake ended with.
@@ -279,7 +279,7 @@ async fn cycle(
                         counters.errors.fetch_add(1, Ordering::Relaxed);
                         first_error
                             .lock()
-                            .map(|mut slot| slot.get_or_insert_with(|| format!("{e:#}")).clone())
+                            .map(|mut slot| slot.get_or_insert_with(|| one_line(&*e)).clone())
                             .ok();
                         // Don't spin on a dead server.
                         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -434,7 +434,7 @@ async fn hold(
             if !task.is_finished() {
                 task.abort();
             } else if let Ok(Err(e)) = task.await {
-                first_error.get_or_insert_with(|| format!("{e:#}"));
+                first_error.get_or_insert_with(|| one_line(&*e));
             }
         }
         let why = first_error.unwrap_or_else(|| format!("no verdict within {HOLD_VERDICT_WAIT:?}"));
@@ -455,7 +455,7 @@ async fn hold(
             Ok(Ok(d)) => delays.extend(d),
             Ok(Err(e)) => {
                 errors += 1;
-                first_error.get_or_insert_with(|| format!("{e:#}"));
+                first_error.get_or_insert_with(|| one_line(&*e));
             }
             Err(_) => errors += 1,
         }

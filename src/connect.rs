@@ -50,7 +50,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
 use crate::cli::{ConnectArgs, Transport};
-use crate::exit::{Exit, ExitOnError as _, failure};
+use crate::exit::{Exit, ExitOnError as _, failure, one_line};
 
 /// How long connecting may take when `--timeout` is not given: socket.io-client's default.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -505,7 +505,7 @@ async fn attempt(
             )));
         }
         Ok(Err(error)) => {
-            let detail = chain(&error);
+            let detail = one_line(&error);
             if may_fall_back && !is_network_failure(&error) {
                 return Ok(Ended::WebsocketFailed(detail));
             }
@@ -860,7 +860,7 @@ async fn login(plan: &Plan, tls: &native_tls::TlsConnector) -> anyhow::Result<Co
                     anyhow!("GET {shown} got no answer within {}", show_timeout(plan)),
                 )
             })?
-            .map_err(|e| anyhow!("GET {shown} failed: {}", chain(&e)))
+            .map_err(|e| anyhow!("GET {shown} failed: {}", one_line(&e)))
             .exit_with(Exit::Network)?;
         status = response.status();
         for header in response.headers().get_all(reqwest::header::SET_COOKIE) {
@@ -932,36 +932,6 @@ fn backoff(failures: u32) -> Duration {
     let base = 1000u64.saturating_mul(1 << failures.min(3)).min(5000);
     let jitter = getrandom::u32().unwrap_or(0) % 1001; // 0..=1000 → ×0.5..=×1.5
     Duration::from_millis(base * (500 + u64::from(jitter)) / 1000)
-}
-
-/// An error and its sources on one line, without the repeats thiserror's `{0}` messages make.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(error);
-    while let Some(error) = next {
-        let text = error.to_string();
-        // rust_socketio's wrapper around every Engine.IO error says nothing.
-        if text != "EngineIO Error" && !parts.last().is_some_and(|last| last.contains(&text)) {
-            parts.push(text);
-        }
-        next = error.source();
-    }
-    // Keep only the most specific of a run where each repeats the next.
-    let mut out: Vec<&str> = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        if parts
-            .get(i + 1)
-            .is_some_and(|next| part.ends_with(next.as_str()))
-        {
-            let trimmed = part[..part.len() - parts[i + 1].len()].trim_end_matches([':', ' ']);
-            if !trimmed.is_empty() {
-                out.push(trimmed);
-            }
-        } else {
-            out.push(part);
-        }
-    }
-    out.join(": ")
 }
 
 /// A server's reason as sent, with control characters escaped so it cannot drive the terminal.

@@ -82,3 +82,81 @@ pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
+
+/// An error and its sources on one line, without the repeats thiserror's `{0}` messages make.
+pub(crate) fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(error) = next {
+        let text = error.to_string();
+        // rust_socketio's wrapper around every Engine.IO error says nothing.
+        if text != "EngineIO Error" && !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+        next = error.source();
+    }
+    // Keep only the most specific of a run where each repeats the next.
+    let mut out: Vec<&str> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        if parts
+            .get(i + 1)
+            .is_some_and(|next| part.ends_with(next.as_str()))
+        {
+            let trimmed = part[..part.len() - parts[i + 1].len()].trim_end_matches([':', ' ']);
+            if !trimmed.is_empty() {
+                out.push(trimmed);
+            }
+        } else {
+            out.push(part);
+        }
+    }
+    out.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error whose message repeats its source's, as thiserror's `#[error("…: {0}")]` does.
+    #[derive(Debug)]
+    struct Wrapper(&'static str, Option<Box<Wrapper>>);
+
+    impl fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapper {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    #[test]
+    fn one_line_drops_the_repeats() {
+        let inner = Wrapper("HTTP version must be 1.1 or higher", None);
+        let outer = Wrapper(
+            "WebSocket protocol error: HTTP version must be 1.1 or higher",
+            Some(Box::new(inner)),
+        );
+        assert_eq!(
+            one_line(&outer),
+            "WebSocket protocol error: HTTP version must be 1.1 or higher"
+        );
+        let context = Wrapper(
+            "cannot connect",
+            Some(Box::new(Wrapper("Connection refused (os error 111)", None))),
+        );
+        assert_eq!(
+            one_line(&context),
+            "cannot connect: Connection refused (os error 111)"
+        );
+        // rust_socketio's empty wrapper is left out.
+        let wrapped = Wrapper(
+            "EngineIO Error",
+            Some(Box::new(Wrapper("IO error: Connection refused", None))),
+        );
+        assert_eq!(one_line(&wrapped), "IO error: Connection refused");
+    }
+}
