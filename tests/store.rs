@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::util::{Peer, Sandbox, http, missing_peer, node_fixture, now_ms, serve};
+use crate::util::{Peer, Sandbox, free_port, http, missing_peer, node_fixture, now_ms, serve};
 
 const SECRET: &str = "store-test-secret-store-test-secret";
 
@@ -39,14 +39,6 @@ fn redis_raw(addr: SocketAddr, db: u32, args: &[&str]) -> Option<String> {
 
 fn redis_answers(addr: SocketAddr) -> bool {
     redis_raw(addr, 0, &["PING"]).is_some_and(|r| r.starts_with("+PONG"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A private `redis-server` (no persistence), killed on drop.
@@ -564,6 +556,38 @@ fn node_app_on_redis(test: &str) -> Option<(TestRedis, Peer)> {
 }
 
 /// `sio-auth serve --store STORE --require-session`, plus `extra`.
+const STORE_DOWN: &str = "the session store does not answer";
+const STORE_BACK: &str = "the session store answers again";
+
+/// Whether `server` logs `text` on stderr within `within`.
+fn logged(server: &Peer, text: &str, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while !server.stderr().contains(text) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
+/// A server started while its Redis is down says so at once, not at the first visitor, and
+/// without the URL (which may hold a password).
+#[test]
+fn a_store_down_at_start_is_logged_at_once() {
+    let sb = Sandbox::new();
+    let url = format!("redis://:hunter2@127.0.0.1:{}/0", free_port());
+    let server = serve_requiring_sessions(&sb, &url, &[]);
+    assert!(
+        logged(&server, STORE_DOWN, Duration::from_secs(5)),
+        "{}",
+        server.stderr()
+    );
+    let (status, _, body) = http(server.addr, "GET", "/", &[]);
+    assert_eq!((status, body.trim()), (503, "Session store unavailable."));
+    assert!(!server.stderr().contains("hunter2"), "{}", server.stderr());
+}
+
 fn serve_requiring_sessions(sb: &Sandbox, store: &str, extra: &[&str]) -> Peer {
     let mut args = vec!["--secret", SECRET, "--store", store, "--require-session"];
     args.extend_from_slice(extra);
@@ -953,6 +977,11 @@ fn redis_going_away_fails_closed_and_recovers() {
         Err("Session store unavailable.".to_owned())
     );
     assert!(
+        logged(&server, STORE_DOWN, Duration::from_secs(5)),
+        "{}",
+        server.stderr()
+    );
+    assert!(
         started.elapsed() < Duration::from_secs(5),
         "refused promptly"
     );
@@ -981,6 +1010,13 @@ fn redis_going_away_fails_closed_and_recovers() {
         Err("Session not found.".to_owned()),
         "the old session died with that Redis"
     );
+    assert!(
+        logged(&server, STORE_BACK, Duration::from_secs(5)),
+        "{}",
+        server.stderr()
+    );
+    // Said once per outage, however often the listener retried meanwhile.
+    assert_eq!(server.stderr().matches(STORE_DOWN).count(), 1);
     // The live socket of a fresh session is cut by a revoke through the restarted Redis, so
     // the notifications were re-enabled too.
     let watcher = Watcher::start(&sb, &server.url(), &fresh, &[]);

@@ -186,6 +186,9 @@ async fn listen(
     let pattern = format!("__keyspace@{db}__:{PREFIX}*");
     let channel_prefix = format!("__keyspace@{db}__:{PREFIX}");
     let mut warned = false;
+    // Whether we said the store does not answer: said once per outage, and its end is said too,
+    // so a server started with Redis down tells its operator at once, not at the first visitor.
+    let mut down = false;
     loop {
         if let Some(conn) = &conn
             && let Err(e) = enable_notifications(conn.clone()).await
@@ -210,6 +213,9 @@ async fn listen(
         .await;
         match subscribed {
             Ok(Ok(pubsub)) => {
+                if std::mem::take(&mut down) {
+                    tracing::info!("the session store answers again");
+                }
                 tracing::debug!(%pattern, "listening for ended sessions");
                 let mut messages = pubsub.into_on_message();
                 while let Some(message) = messages.next().await {
@@ -228,8 +234,18 @@ async fn listen(
                 }
                 tracing::warn!("lost the Redis notification connection; reconnecting");
             }
-            Ok(Err(e)) => tracing::debug!(%e, "cannot subscribe to Redis notifications"),
-            Err(_) => tracing::debug!("subscribing to Redis notifications timed out"),
+            Ok(Err(e)) => {
+                if !std::mem::replace(&mut down, true) {
+                    tracing::warn!(%e, "the session store does not answer; handshakes and pages that need it are refused until it does");
+                }
+            }
+            Err(_) => {
+                if !std::mem::replace(&mut down, true) {
+                    tracing::warn!(
+                        "the session store does not answer within {ANSWER_TIMEOUT:?}; handshakes and pages that need it are refused until it does"
+                    );
+                }
+            }
         }
         if ended.receiver_count() == 0 {
             return;
