@@ -88,7 +88,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l count -d '
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l timeout -d 'Give up when connecting, or waiting for the next event, takes longer (e.g. 10s, 500ms)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l transport -d 'Transport to use' -r -f -a "websocket\t'WebSocket only'
 polling\t'HTTP long-polling only'
-auto\t'Polling first, then upgrade to WebSocket (the official client\'s default)'"
+auto\t'WebSocket first; if it fails for a transport reason (not a refusal), the official client\'s polling then upgrade'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l header -d 'Extra request header, `Name: value`; repeatable' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l login -d 'First GET the URL\'s page and use the session cookie it sets, as a browser would'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l json -d 'Print one JSON object per event: event, args, received_at (epoch ms)'

@@ -313,7 +313,8 @@ pub(crate) enum Transport {
     Websocket,
     /// HTTP long-polling only.
     Polling,
-    /// Polling first, then upgrade to WebSocket (the official client's default).
+    /// WebSocket first; if it fails for a transport reason (not a refusal), the official
+    /// client's polling then upgrade.
     Auto,
 }
 

@@ -572,7 +572,15 @@ fn broken_pipe_ends_quietly() {
 #[test]
 fn help_documents_exit_codes() {
     let sb = Sandbox::new();
-    for args in [&["--help"][..], &["verify", "--help"], &["sign", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["verify", "--help"],
+        &["sign", "--help"],
+        &["connect", "--help"],
+        &["bench", "--help"],
+        &["revoke", "--help"],
+        &["serve", "--help"],
+    ] {
         sb.cmd()
             .args(args)
             .assert()
@@ -580,4 +588,15 @@ fn help_documents_exit_codes() {
             .stdout(contains("Exit codes:"))
             .stdout(contains("  1  "));
     }
+}
+
+#[test]
+fn connect_help_describes_auto_as_it_behaves() {
+    // `auto` opens a WebSocket first (tests/connect.rs checks the fallback to polling).
+    Sandbox::new()
+        .cmd()
+        .args(["connect", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("auto:      WebSocket first;"));
 }
