@@ -105,9 +105,9 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l clients -d '
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l mode -d 'What each client does' -r -f -a "cycle\t'Connect, get authorized (or refused), disconnect, again, for --duration'
 hold\t'Open --clients sockets, keep them for --duration, measure the tick delay'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l duration -d 'How long to run the cycles, or to hold the sockets once connected' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l transport -d 'How clients connect' -r -f -a "websocket\t'A WebSocket from the start'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l transport -d 'How clients connect (held sockets are always WebSockets)' -r -f -a "websocket\t'A WebSocket from the start'
 default\t'The official client\'s default: a polling handshake, then an upgrade to WebSocket'"
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l forged -d 'Share of connections (0 to 1) that send a forged cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l forged -d 'Share of connections (0 to 1) that send a forged cookie (cycle mode)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie -d 'Send this Cookie header instead of signing fresh cookies' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r

@@ -157,11 +157,19 @@ impl Target {
 }
 
 pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
-    if args.mode == BenchMode::Hold && args.forged > 0.0 {
-        return Err(anyhow!(
-            "--forged is for --mode cycle: held sockets must all be authorized"
-        ))
-        .exit_with(Exit::Usage);
+    if args.mode == BenchMode::Hold {
+        if args.forged > 0.0 {
+            return Err(anyhow!(
+                "--forged is for --mode cycle: held sockets must all be authorized"
+            ))
+            .exit_with(Exit::Usage);
+        }
+        if args.transport != BenchTransport::Websocket {
+            return Err(anyhow!(
+                "--transport default is for --mode cycle: held sockets are WebSockets"
+            ))
+            .exit_with(Exit::Usage);
+        }
     }
     let target = Target::new(&args.url, &args.namespace)?;
     let cookies = Arc::new(Cookies::new(args)?);

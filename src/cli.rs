@@ -451,7 +451,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
     pub(crate) duration: Duration,
 
-    /// How clients connect.
+    /// How clients connect (held sockets are always WebSockets).
     #[arg(long, value_enum, default_value_t = BenchTransport::Websocket)]
     pub(crate) transport: BenchTransport,
 
@@ -459,7 +459,7 @@ pub(crate) struct BenchArgs {
     #[arg(long)]
     pub(crate) first_tick: bool,
 
-    /// Share of connections (0 to 1) that send a forged cookie.
+    /// Share of connections (0 to 1) that send a forged cookie (cycle mode).
     #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = parse_share)]
     pub(crate) forged: f64,
 

@@ -169,6 +169,14 @@ fn bench_failures_and_bad_arguments() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--forged is for --mode cycle"));
+    sb.cmd()
+        .args(["bench", &url, "--secret", SECRET, "--mode", "hold"])
+        .args(["--transport", "default"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--transport default is for --mode cycle",
+        ));
     // Nothing to hold: said at once, not after the 120 s allowed for a crowd's verdicts.
     let start = std::time::Instant::now();
     let out = sb
