@@ -117,7 +117,7 @@ pub(crate) fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
 mod tests {
     use super::*;
 
-    /// An error whose message repeats its source's, as thiserror's `#[error("…: {0}")]` does.
+    /// A message and the error it wraps, if any.
     #[derive(Debug)]
     struct Wrapper(&'static str, Option<Box<Wrapper>>);
 
@@ -135,28 +135,28 @@ mod tests {
 
     #[test]
     fn one_line_drops_the_repeats() {
-        let inner = Wrapper("HTTP version must be 1.1 or higher", None);
-        let outer = Wrapper(
-            "WebSocket protocol error: HTTP version must be 1.1 or higher",
-            Some(Box::new(inner)),
-        );
-        assert_eq!(
-            one_line(&outer),
-            "WebSocket protocol error: HTTP version must be 1.1 or higher"
-        );
-        let context = Wrapper(
-            "cannot connect",
-            Some(Box::new(Wrapper("Connection refused (os error 111)", None))),
-        );
-        assert_eq!(
-            one_line(&context),
-            "cannot connect: Connection refused (os error 111)"
-        );
-        // rust_socketio's empty wrapper is left out.
-        let wrapped = Wrapper(
-            "EngineIO Error",
-            Some(Box::new(Wrapper("IO error: Connection refused", None))),
-        );
-        assert_eq!(one_line(&wrapped), "IO error: Connection refused");
+        for (outer, inner, line) in [
+            // thiserror's `#[error("…: {0}")]` repeats its source.
+            (
+                "WebSocket protocol error: HTTP version must be 1.1 or higher",
+                "HTTP version must be 1.1 or higher",
+                "WebSocket protocol error: HTTP version must be 1.1 or higher",
+            ),
+            // Context that does not repeat is kept.
+            (
+                "cannot connect",
+                "Connection refused (os error 111)",
+                "cannot connect: Connection refused (os error 111)",
+            ),
+            // rust_socketio's empty wrapper is left out.
+            (
+                "EngineIO Error",
+                "IO error: Connection refused",
+                "IO error: Connection refused",
+            ),
+        ] {
+            let error = Wrapper(outer, Some(Box::new(Wrapper(inner, None))));
+            assert_eq!(one_line(&error), line);
+        }
     }
 }
