@@ -423,7 +423,9 @@ pub(crate) enum BenchTransport {
 #[command(after_help = "\
 Cookies: each connection sends a fresh cookie signed with the secret options (a new random
 session id each), or --cookie for all of them. --forged mixes in a share of connections with
-forged cookies and counts any that are accepted.
+forged cookies and counts any that are accepted. With --store, a session is created in that
+store for every signed cookie before the run, for servers that require one (sio-auth serve
+--require-session, an Express app on connect-redis).
 
 Output: one summary on stdout (--json: one JSON object); progress on stderr. In hold mode,
 `sio-auth bench: holding N sockets` is printed on stderr once all of them are connected.

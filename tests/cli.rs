@@ -600,3 +600,16 @@ fn connect_help_describes_auto_as_it_behaves() {
         .success()
         .stdout(contains("auto:      WebSocket first;"));
 }
+
+#[test]
+fn bench_help_says_what_store_does() {
+    // A flattened option's own doc comment is not shown by clap: the after-help says it.
+    Sandbox::new()
+        .cmd()
+        .args(["bench", "--help"])
+        .assert()
+        .success()
+        .stdout(contains(
+            "With --store, a session is created in that\nstore for every signed cookie",
+        ));
+}
