@@ -591,25 +591,21 @@ fn help_documents_exit_codes() {
 }
 
 #[test]
-fn connect_help_describes_auto_as_it_behaves() {
-    // `auto` opens a WebSocket first (tests/connect.rs checks the fallback to polling).
-    Sandbox::new()
-        .cmd()
-        .args(["connect", "--help"])
-        .assert()
-        .success()
-        .stdout(contains("auto:      WebSocket first;"));
-}
-
-#[test]
-fn bench_help_says_what_store_does() {
-    // A flattened option's own doc comment is not shown by clap: the after-help says it.
-    Sandbox::new()
-        .cmd()
-        .args(["bench", "--help"])
-        .assert()
-        .success()
-        .stdout(contains(
+fn help_describes_what_the_options_do() {
+    let sb = Sandbox::new();
+    for (command, text) in [
+        // `auto` opens a WebSocket first (tests/connect.rs checks the fallback to polling).
+        ("connect", "auto:      WebSocket first;"),
+        // A flattened option's own doc comment is not shown by clap: the after-help says it.
+        (
+            "bench",
             "With --store, a session is created in that\nstore for every signed cookie",
-        ));
+        ),
+    ] {
+        sb.cmd()
+            .args([command, "--help"])
+            .assert()
+            .success()
+            .stdout(contains(text));
+    }
 }
