@@ -555,7 +555,6 @@ fn node_app_on_redis(test: &str) -> Option<(TestRedis, Peer)> {
     Some((redis, app))
 }
 
-/// `sio-auth serve --store STORE --require-session`, plus `extra`.
 const STORE_DOWN: &str = "the session store does not answer";
 const STORE_BACK: &str = "the session store answers again";
 
@@ -588,6 +587,7 @@ fn a_store_down_at_start_is_logged_at_once() {
     assert!(!server.stderr().contains("hunter2"), "{}", server.stderr());
 }
 
+/// `sio-auth serve --store STORE --require-session`, plus `extra`.
 fn serve_requiring_sessions(sb: &Sandbox, store: &str, extra: &[&str]) -> Peer {
     let mut args = vec!["--secret", SECRET, "--store", store, "--require-session"];
     args.extend_from_slice(extra);
