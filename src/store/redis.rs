@@ -234,16 +234,13 @@ async fn listen(
                 }
                 tracing::warn!("lost the Redis notification connection; reconnecting");
             }
-            Ok(Err(e)) => {
+            failed => {
                 if !std::mem::replace(&mut down, true) {
+                    let e = match failed {
+                        Ok(Err(e)) => e.to_string(),
+                        _ => format!("no answer within {ANSWER_TIMEOUT:?}"),
+                    };
                     tracing::warn!(%e, "the session store does not answer; handshakes and pages that need it are refused until it does");
-                }
-            }
-            Err(_) => {
-                if !std::mem::replace(&mut down, true) {
-                    tracing::warn!(
-                        "the session store does not answer within {ANSWER_TIMEOUT:?}; handshakes and pages that need it are refused until it does"
-                    );
                 }
             }
         }
