@@ -435,26 +435,15 @@ async fn hold(
     let refused = refused.load(Ordering::Relaxed);
     if held == 0 {
         // Nothing to hold: every socket has failed or been refused (or none got a verdict in
-        // the allowed time); say why instead of waiting out --duration.
+        // the allowed time); collect why at once instead of waiting out --duration.
         let _ = deadline.set(Instant::now());
-        let mut first_error = None;
-        for task in tasks {
-            if !task.is_finished() {
-                task.abort();
-            } else if let Ok(Err(e)) = task.await {
-                first_error.get_or_insert_with(|| one_line(&*e));
-            }
+        for task in tasks.iter().filter(|task| !task.is_finished()) {
+            task.abort();
         }
-        let why = first_error.unwrap_or_else(|| format!("no verdict within {HOLD_VERDICT_WAIT:?}"));
-        let exit = if refused > 0 {
-            Exit::Negative
-        } else {
-            Exit::Network
-        };
-        return Err(anyhow!("no socket could be held: {why}")).exit_with(exit);
+    } else {
+        eprintln!("sio-auth bench: holding {held} sockets");
+        let _ = deadline.set(Instant::now() + args.duration);
     }
-    eprintln!("sio-auth bench: holding {held} sockets");
-    let _ = deadline.set(Instant::now() + args.duration);
     let mut delays = Vec::new();
     let mut errors = errors_before;
     let mut first_error = None;
@@ -467,6 +456,15 @@ async fn hold(
             }
             Err(_) => errors += 1,
         }
+    }
+    if held == 0 {
+        let why = first_error.unwrap_or_else(|| format!("no verdict within {HOLD_VERDICT_WAIT:?}"));
+        let exit = if refused > 0 {
+            Exit::Negative
+        } else {
+            Exit::Network
+        };
+        return Err(anyhow!("no socket could be held: {why}")).exit_with(exit);
     }
     if let Some(e) = &first_error {
         eprintln!("sio-auth bench: {errors} sockets failed; the first: {e}");
