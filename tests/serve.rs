@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{Peer, Sandbox, http, node_fixture, node_lines, now_ms, raw_http, serve};
+use crate::util::{
+    Peer, Polling, Sandbox, http, node_fixture, node_lines, now_ms, raw_http, serve,
+};
 
 const SECRET: &str = "serve-test-secret-serve-test-secret";
 
@@ -269,60 +271,6 @@ fn official_client_gets_the_refusal_reasons() {
     );
 }
 
-/// A polling handshake by hand: returns the Engine.IO sid from the open packet.
-fn polling_open(addr: std::net::SocketAddr, cookie: &[u8]) -> String {
-    let mut request =
-        b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-            .to_vec();
-    if !cookie.is_empty() {
-        request.extend_from_slice(b"Cookie: ");
-        request.extend_from_slice(cookie);
-        request.extend_from_slice(b"\r\n");
-    }
-    request.extend_from_slice(b"\r\n");
-    let (status, body) = raw_http(addr, &request, Duration::from_secs(5));
-    assert_eq!(status, 200, "{body}");
-    let open: Value = serde_json::from_str(body.strip_prefix('0').expect("open packet")).unwrap();
-    open["sid"].as_str().unwrap().to_owned()
-}
-
-fn polling_post(addr: std::net::SocketAddr, sid: &str, payload: &str) -> u16 {
-    let request = format!(
-        "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{payload}",
-        payload.len()
-    );
-    raw_http(addr, request.as_bytes(), Duration::from_secs(5)).0
-}
-
-/// Polls until a namespace verdict (`40…` or `44…`) arrives, answering pings on the way: the
-/// server may send its first ping before the verdict (regression: a lone `2` was taken for the
-/// answer, about one run in five under load).
-fn polling_verdict(addr: std::net::SocketAddr, sid: &str) -> String {
-    let mut seen = String::new();
-    for _ in 0..20 {
-        let (status, body) = polling_get(addr, sid);
-        seen.push_str(&body);
-        if status != 200
-            || body
-                .split('\u{1e}')
-                .any(|p| p.starts_with("40") || p.starts_with("44"))
-        {
-            return seen;
-        }
-        if body.split('\u{1e}').any(|p| p == "2") {
-            polling_post(addr, sid, "3");
-        }
-    }
-    seen
-}
-
-fn polling_get(addr: std::net::SocketAddr, sid: &str) -> (u16, String) {
-    let request = format!(
-        "GET /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    );
-    raw_http(addr, request.as_bytes(), Duration::from_secs(30))
-}
-
 #[test]
 fn bad_input_is_refused_while_other_clients_keep_their_ticks() {
     let sb = Sandbox::new();
@@ -373,9 +321,9 @@ fn bad_input_is_refused_while_other_clients_keep_their_ticks() {
     // 1000 cookies with a valid one last: accepted (about 10 KB, under the 16 KiB limit).
     let many: String =
         (0..1000).map(|i| format!("c{i}=v; ")).collect::<String>() + &sign(&sb, "many");
-    let sid = polling_open(server.addr, many.as_bytes());
-    assert_eq!(polling_post(server.addr, &sid, "40"), 200);
-    let body = polling_verdict(server.addr, &sid);
+    let session = Polling::open(server.addr, many.as_bytes());
+    assert_eq!(session.post("40"), 200);
+    let body = session.verdict();
     assert!(body.contains("40{\"sid\""), "accepted: {body}");
     // 1000 cookies without the session cookie, malformed escapes, non-UTF-8 bytes: refused.
     let without: String = (0..1000)
@@ -388,9 +336,9 @@ fn bad_input_is_refused_while_other_clients_keep_their_ticks() {
         b"express.sid=s%3A\xff\xfe\x80.abc",
         b"\xc3\x28=\xa0\xa1",
     ] {
-        let sid = polling_open(server.addr, cookie);
-        assert_eq!(polling_post(server.addr, &sid, "40"), 200);
-        let body = polling_verdict(server.addr, &sid);
+        let session = Polling::open(server.addr, cookie);
+        assert_eq!(session.post("40"), 200);
+        let body = session.verdict();
         assert!(
             body.contains(r#"44{"message":"Cookie is invalid."}"#),
             "{body}"
@@ -450,13 +398,13 @@ fn a_refused_session_is_closed_promptly() {
 }
 
 fn refused_session_closes_within(server: &Peer, bound: Duration) {
-    let sid = polling_open(server.addr, b"express.sid=forged");
+    let session = Polling::open(server.addr, b"express.sid=forged");
     let refused_at = Instant::now();
-    assert_eq!(polling_post(server.addr, &sid, "40"), 200);
+    assert_eq!(session.post("40"), 200);
     let mut seen = String::new();
     // Poll until the server ends the session (a close packet, or the sid is gone).
     loop {
-        let (status, body) = polling_get(server.addr, &sid);
+        let (status, body) = session.get();
         seen.push_str(&body);
         if status != 200 || body.split('\u{1e}').any(|p| p == "1") {
             break;
@@ -467,7 +415,7 @@ fn refused_session_closes_within(server: &Peer, bound: Duration) {
         );
         // Answer pings like a client would, so only the refusal can end the session.
         if body.split('\u{1e}').any(|p| p == "2") {
-            polling_post(server.addr, &sid, "3");
+            session.post("3");
         }
     }
     assert!(seen.contains("Cookie is invalid."), "{seen}");

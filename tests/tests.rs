@@ -11,3 +11,4 @@ mod connect;
 mod interop;
 mod serve;
 mod store;
+mod trust;

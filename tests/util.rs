@@ -398,3 +398,136 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap();
     i64::try_from(since.as_millis()).unwrap()
 }
+
+/// An Engine.IO polling session driven by hand, every request carrying the Cookie header bytes
+/// of the handshake (as browsers and socket.io-client do).
+#[derive(Debug)]
+pub(crate) struct Polling {
+    pub(crate) addr: std::net::SocketAddr,
+    pub(crate) sid: String,
+    pub(crate) cookie: Vec<u8>,
+}
+
+impl Polling {
+    /// The handshake: reads the Engine.IO sid from the open packet.
+    pub(crate) fn open(addr: std::net::SocketAddr, cookie: &[u8]) -> Self {
+        let request = polling_request("GET", "", cookie, b"");
+        let (status, body) = raw_http(addr, &request, std::time::Duration::from_secs(5));
+        assert_eq!(status, 200, "{body}");
+        let open: serde_json::Value =
+            serde_json::from_str(body.strip_prefix('0').expect("open packet")).unwrap();
+        Self {
+            addr,
+            sid: open["sid"].as_str().unwrap().to_owned(),
+            cookie: cookie.to_vec(),
+        }
+    }
+
+    /// The same session's sid with another Cookie header (none when empty): an attacker's view.
+    pub(crate) fn as_cookie(&self, cookie: &[u8]) -> Self {
+        Self {
+            addr: self.addr,
+            sid: self.sid.clone(),
+            cookie: cookie.to_vec(),
+        }
+    }
+
+    pub(crate) fn post(&self, payload: &str) -> u16 {
+        self.post_full(payload).0
+    }
+
+    /// A POST of `payload`; returns the status and the body.
+    pub(crate) fn post_full(&self, payload: &str) -> (u16, String) {
+        let request = polling_request(
+            "POST",
+            &format!("&sid={}", self.sid),
+            &self.cookie,
+            payload.as_bytes(),
+        );
+        raw_http(self.addr, &request, std::time::Duration::from_secs(5))
+    }
+
+    /// One long-poll GET: the status and the payload.
+    pub(crate) fn get(&self) -> (u16, String) {
+        let request = polling_request("GET", &format!("&sid={}", self.sid), &self.cookie, b"");
+        raw_http(self.addr, &request, std::time::Duration::from_secs(30))
+    }
+
+    /// Polls until a namespace verdict (`40…` or `44…`) arrives, answering pings on the way:
+    /// the server may send its first ping before the verdict (regression: a lone `2` was taken
+    /// for the answer, about one run in five under load).
+    pub(crate) fn verdict(&self) -> String {
+        let mut seen = String::new();
+        for _ in 0..20 {
+            let (status, body) = self.get();
+            seen.push_str(&body);
+            if status != 200
+                || body
+                    .split('\u{1e}')
+                    .any(|p| p.starts_with("40") || p.starts_with("44"))
+            {
+                return seen;
+            }
+            if body.split('\u{1e}').any(|p| p == "2") {
+                self.post("3");
+            }
+        }
+        seen
+    }
+
+    /// A WebSocket upgrade request for this session; returns the status (101 when upgraded).
+    pub(crate) fn upgrade_status(&self) -> u16 {
+        let mut request = format!(
+            "GET /socket.io/?EIO=4&transport=websocket&sid={} HTTP/1.1\r\nHost: x\r\n\
+             Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+            self.sid
+        )
+        .into_bytes();
+        if !self.cookie.is_empty() {
+            request.extend_from_slice(b"Cookie: ");
+            request.extend_from_slice(&self.cookie);
+            request.extend_from_slice(b"\r\n");
+        }
+        request.extend_from_slice(b"\r\n");
+        response_status(self.addr, &request)
+    }
+}
+
+fn polling_request(method: &str, sid: &str, cookie: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut request = format!(
+        "{method} /socket.io/?EIO=4&transport=polling{sid} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\n",
+        body.len()
+    )
+    .into_bytes();
+    if !cookie.is_empty() {
+        request.extend_from_slice(b"Cookie: ");
+        request.extend_from_slice(cookie);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"\r\n");
+    request.extend_from_slice(body);
+    request
+}
+
+/// Sends `request` on a new connection and returns the status of the response's head, without
+/// waiting for the connection to end (an upgraded one does not).
+pub(crate) fn response_status(addr: std::net::SocketAddr, request: &[u8]) -> u16 {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(request).expect("send");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}

@@ -4,6 +4,7 @@
 //! everything else falls through to warp (`build_with_inner_svc(warp::service(routes))`).
 
 mod auth;
+mod guard;
 mod live;
 mod origin;
 mod routes;
@@ -14,6 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use bytes::Bytes;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -24,6 +27,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use self::auth::{Authorizer, PeerAddr, authorize};
+use self::guard::{EngineSessions, Verdict};
 use self::live::{LiveSessions, SessionOf};
 use self::origin::OriginPolicy;
 use self::ticks::Phases;
@@ -123,6 +127,8 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
         );
     }
     let watcher = tokio::spawn(live.clone().watch(auth.store.clone()));
+    let sessions = Arc::new(EngineSessions::default());
+    let sweeper = tokio::spawn(sessions.clone().sweep_forever());
 
     let listener = TcpListener::bind(args.listen)
         .await
@@ -166,15 +172,18 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let svc = tower::ServiceBuilder::new()
-            .map_request(move |mut req: http::Request<Incoming>| {
+        let svc = {
+            let (sio, sessions, auth) = (sio.clone(), sessions.clone(), auth.clone());
+            tower::service_fn(move |mut req: http::Request<Incoming>| {
                 req.extensions_mut().insert(PeerAddr(peer));
-                if is_engine_handshake(&req) {
+                // An Engine.IO handshake: its request parts are kept for the whole session
+                // and are what `socket.req_parts()` returns.
+                if guard::is_engine_path(req.uri().path()) && guard::request_sid(&req).is_none() {
                     detach_from_read_buffer(&mut req);
                 }
-                req
+                guarded(sio.clone(), sessions.clone(), auth.clone(), req)
             })
-            .service(sio.clone());
+        };
         let conn = http
             .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc))
             .with_upgrades();
@@ -200,7 +209,12 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     drop(listener);
     ticker.abort();
     watcher.abort();
-    tracing::debug!(sessions = live.len(), "live sessions at shutdown");
+    sweeper.abort();
+    tracing::debug!(
+        sessions = live.len(),
+        polling = sessions.len(),
+        "live sessions at shutdown"
+    );
     let _ = stop_tx.send(true);
     drop(conns_tx);
     // Closes every socket of every namespace (their WebSockets and pending polls).
@@ -223,14 +237,57 @@ fn announce(addr: SocketAddr) -> anyhow::Result<()> {
         .context("cannot write to stdout")
 }
 
-/// An Engine.IO handshake (no `sid` yet): its request parts are kept for the whole session
-/// and are what `socket.req_parts()` returns.
-fn is_engine_handshake<B>(req: &http::Request<B>) -> bool {
-    req.uri().path().starts_with("/socket.io/")
-        && !req
-            .uri()
-            .query()
-            .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("sid=")))
+/// A request through the [`guard`]: refused there, or passed to socketioxide (whose polling
+/// handshakes are recorded with the session of their cookie).
+async fn guarded<S, B>(
+    sio: S,
+    sessions: Arc<EngineSessions>,
+    auth: Arc<Authorizer>,
+    req: http::Request<Incoming>,
+) -> Result<http::Response<Either<B, Full<Bytes>>>, S::Error>
+where
+    S: tower::Service<http::Request<Incoming>, Response = http::Response<B>>,
+    B: http_body::Body<Data = Bytes>,
+{
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+    let full = |res: http::Response<String>| res.map(|text| Either::Right(Full::from(text)));
+    match sessions.check(&auth, &req) {
+        Verdict::Refuse(status, text) => Ok(full(guard::refusal(status, text))),
+        Verdict::Pass => {
+            let sid = guard::request_sid(&req).map(str::to_owned);
+            let res = sio.oneshot(req).await?;
+            // The engine closed the session (or never had it): forget it.
+            if let Some(sid) = sid
+                && res.status() == http::StatusCode::BAD_REQUEST
+            {
+                sessions.closed(&sid);
+            }
+            Ok(res.map(Either::Left))
+        }
+        Verdict::Handshake(session) => {
+            let res = sio.oneshot(req).await?;
+            if res.status() != http::StatusCode::OK {
+                return Ok(res.map(Either::Left));
+            }
+            // The open packet is a small body the engine has complete: read it for its sid.
+            let (parts, body) = res.into_parts();
+            match body.collect().await {
+                Ok(collected) => {
+                    let bytes = collected.to_bytes();
+                    sessions.opened(&bytes, session);
+                    Ok(http::Response::from_parts(
+                        parts,
+                        Either::Right(Full::new(bytes)),
+                    ))
+                }
+                Err(_) => Ok(full(guard::refusal(
+                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "cannot read the handshake",
+                ))),
+            }
+        }
+    }
 }
 
 /// hyper parses the URI and header values as slices of the connection's read buffer (8 KiB at
