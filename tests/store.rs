@@ -157,13 +157,13 @@ fn random_db() -> u32 {
 // Clients.
 
 /// `sio-auth connect --json --event '*'` running in the background, its lines on a channel.
-struct Watcher {
+pub(crate) struct Watcher {
     child: Child,
     lines: mpsc::Receiver<Value>,
 }
 
 impl Watcher {
-    fn start(sb: &Sandbox, url: &str, cookie: &str, extra: &[&str]) -> Self {
+    pub(crate) fn start(sb: &Sandbox, url: &str, cookie: &str, extra: &[&str]) -> Self {
         let mut child = sb
             .std_cmd()
             .args(["connect", url, "--cookie", cookie])
@@ -191,7 +191,7 @@ impl Watcher {
     }
 
     /// Waits for the first line whose event is `event`.
-    fn wait_for(&self, event: &str, limit: Duration) -> Option<Value> {
+    pub(crate) fn wait_for(&self, event: &str, limit: Duration) -> Option<Value> {
         let deadline = Instant::now() + limit;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
             match self.lines.recv_timeout(left) {
@@ -204,7 +204,7 @@ impl Watcher {
     }
 
     /// Waits for the process to exit; its code.
-    fn exit_code(&mut self, limit: Duration) -> Option<i32> {
+    pub(crate) fn exit_code(&mut self, limit: Duration) -> Option<i32> {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -224,7 +224,12 @@ impl Drop for Watcher {
 }
 
 /// A one-shot `sio-auth connect`: `Ok(())` after one tick, `Err(refusal)` when refused.
-fn connect_once(sb: &Sandbox, url: &str, cookie: &str, extra: &[&str]) -> Result<(), String> {
+pub(crate) fn connect_once(
+    sb: &Sandbox,
+    url: &str,
+    cookie: &str,
+    extra: &[&str],
+) -> Result<(), String> {
     let out = sb
         .cmd()
         .args(["connect", url, "--cookie", cookie])
@@ -404,7 +409,7 @@ fn logout_cuts_the_socket_within_1_s(store: &StoreUnderTest) {
     }
     assert_eq!(
         connect_once(&sb, &server.url(), &cookie, &[]),
-        Err("Session not found.".to_owned())
+        Err("Session revoked.".to_owned())
     );
     // A second logout is harmless.
     let (status, _, body) = http(server.addr, "POST", "/logout", &[("Cookie", &cookie)]);
@@ -676,9 +681,10 @@ fn node_app_login_gets_ticks_and_its_logout_cuts_the_socket() {
         let late = ended["received_at"].as_i64().unwrap() - before;
         assert!(late < 1000, "{what}: cut {late} ms after the Node logout");
     }
+    // The destroyed sid is remembered: its cookie is refused as revoked.
     assert_eq!(
         connect_once(&sb, &server.url(), &admin, &[]),
-        Err("Session not found.".to_owned())
+        Err("Session revoked.".to_owned())
     );
     // The other session was not touched.
     assert_eq!(connect_once(&sb, &server.url(), &user, &[]), Ok(()));

@@ -4,7 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::util::{Polling, Sandbox, serve};
+use crate::store::{Watcher, connect_once};
+use crate::util::{Polling, Sandbox, http, now_ms, serve};
 
 const SECRET: &str = "kT9#trust-tests-long-random-enough-4q7Zp";
 
@@ -104,4 +105,70 @@ fn a_session_opened_without_a_cookie_stays_without_one() {
     let valid = pair(&sb, "late", SECRET);
     let (status, body) = anonymous.as_cookie(valid.as_bytes()).post_full("40");
     assert_eq!(status, 403, "{body}");
+}
+
+// Regression: on the default `serve` (signature only, no --require-session), `POST /logout`
+// answered `destroyed:true` while the socket kept ticking, and the old cookie still connected.
+// Now the cookie's sockets are cut within 1 s and the cookie is refused afterwards, in every
+// mode, whether the session was in the store (a page cookie) or not (a `sign` cookie).
+#[test]
+fn logout_ends_the_cookie_in_every_mode() {
+    let sb = Sandbox::new();
+    for mode in [&[][..], &["--require-session"][..]] {
+        let server = serve(&sb, &[&["--secret", SECRET][..], mode].concat());
+        let (_, headers, _) = http(server.addr, "GET", "/", &[]);
+        let page_cookie = headers
+            .iter()
+            .find(|(name, _)| name == "set-cookie")
+            .and_then(|(_, value)| value.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        let mut cookies = vec![(page_cookie, true)];
+        if mode.is_empty() {
+            cookies.push((pair(&sb, "made-by-sign", SECRET), false));
+        }
+        for (cookie, stored) in cookies {
+            let what = format!("{mode:?} {cookie}");
+            let mut watchers: Vec<Watcher> = ["websocket", "polling"]
+                .into_iter()
+                .map(|t| Watcher::start(&sb, &server.url(), &cookie, &["--transport", t]))
+                .collect();
+            for watcher in &watchers {
+                watcher
+                    .wait_for("data", Duration::from_secs(10))
+                    .unwrap_or_else(|| panic!("{what}: ticks"));
+            }
+            let before = now_ms();
+            let (status, _, body) = http(server.addr, "POST", "/logout", &[("Cookie", &cookie)]);
+            assert_eq!(status, 200, "{what}: {body}");
+            assert!(
+                body.contains(&format!("\"destroyed\":{stored}")),
+                "{what}: {body}"
+            );
+            for watcher in &mut watchers {
+                let ended = watcher
+                    .wait_for("session_ended", Duration::from_secs(3))
+                    .unwrap_or_else(|| panic!("{what}: session_ended"));
+                assert_eq!(ended["args"][0], "Session revoked.", "{what}");
+                let late = ended["received_at"].as_i64().unwrap() - before;
+                assert!(late < 1000, "{what}: cut {late} ms after the logout");
+                assert!(
+                    watcher.exit_code(Duration::from_secs(5)).is_some(),
+                    "{what}"
+                );
+            }
+            for transport in ["websocket", "polling"] {
+                assert_eq!(
+                    connect_once(&sb, &server.url(), &cookie, &["--transport", transport]),
+                    Err("Session revoked.".to_owned()),
+                    "{what}: the old cookie no longer connects"
+                );
+            }
+        }
+        // Other sessions are untouched.
+        let other = pair(&sb, "someone-else", SECRET);
+        if mode.is_empty() {
+            assert_eq!(connect_once(&sb, &server.url(), &other, &[]), Ok(()));
+        }
+    }
 }

@@ -12,10 +12,10 @@ use http::HeaderMap;
 use sio_auth::cookie::{Keyring, Rejection, Verified, latin1_to_string};
 use socketioxide::extract::SocketRef;
 
-use super::live::SessionOf;
+use super::live::{LiveSessions, SessionOf};
 use super::origin::{ORIGIN_NOT_ALLOWED, OriginPolicy};
 use crate::cli::Requirement;
-use crate::store::{Session, SessionStore, StoreError};
+use crate::store::{EndReason, Session, SessionStore, StoreError};
 
 /// The peer of the TCP connection, put into every request's extensions by the accept loop
 /// (`warp::addr::remote()` knows nothing with a custom accept loop).
@@ -70,6 +70,8 @@ pub(crate) struct Authorizer {
     /// The lifetime of the sessions `GET /` issues; `None` for browser-session cookies.
     pub(crate) max_age: Option<Duration>,
     pub(crate) origins: OriginPolicy,
+    /// The sockets of each session, and the sessions destroyed while their cookies live.
+    pub(crate) live: Arc<LiveSessions>,
 }
 
 /// A live session's verdict: the session, or the refusal text.
@@ -154,6 +156,17 @@ pub(crate) async fn authorize(
         None => return refuse(NO_COOKIE.into(), &"no Cookie header"),
     };
     let short = ShortSid(&verified.sid);
+    if auth.live.is_revoked(&verified.sid) {
+        return refuse(
+            EndReason::Revoked.message().into(),
+            &format_args!("sid {short}"),
+        );
+    }
+    let mut session_of = SessionOf {
+        sid: verified.sid.as_ref().into(),
+        expires: None,
+        looked_up: false,
+    };
     if auth.require_session || !rules.is_empty() {
         let session = match auth.lookup(&verified.sid).await {
             Lookup::Live(session) => session,
@@ -167,11 +180,10 @@ pub(crate) async fn authorize(
             let why = format!("Requirement not met: {}.", rule.text);
             return refuse(why.into(), &format_args!("sid {short}"));
         }
-        socket.extensions.insert(SessionOf {
-            sid: verified.sid.as_ref().into(),
-            expires: session.expires(),
-        });
+        session_of.expires = session.expires();
+        session_of.looked_up = true;
     }
+    socket.extensions.insert(session_of);
     tracing::info!(%peer, ns, ?transport, sid = %short, "handshake accepted");
     Ok(())
 }
@@ -227,6 +239,7 @@ mod tests {
             require_session: false,
             max_age: None,
             origins: crate::serve::origin::OriginPolicy::new(Vec::new()),
+            live: Arc::new(LiveSessions::new(Duration::from_secs(60))),
         };
         assert!(matches!(auth.verify(&map), Some(Err(_))));
         // A cookie on the second line is found.

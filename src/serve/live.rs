@@ -1,9 +1,13 @@
 //! Live sessions: which sockets belong to which session, and cutting them when it ends.
 //!
-//! A session ends when its store says so (destroyed or expired: the memory store tells us
-//! in-process, Redis through keyspace notifications) or when the sweep finds it gone: every
-//! [`SWEEP`], one pipelined `EXISTS` per tracked session, plus a clock check of each session's
-//! `cookie.expires`. Its sockets then get `session_ended` with the reason and are disconnected.
+//! Every authorized socket is tracked under its signed session id. A session ends when it is
+//! destroyed (logout, `sio-auth revoke`, a Node app's `req.session.destroy()`: the memory store
+//! tells us in-process, Redis through keyspace notifications), in every mode; and, for sockets
+//! that were authorized by a store lookup (`--require-session`, namespace rules), also when it
+//! expires, is evicted, or the sweep finds it gone: every [`SWEEP`], one pipelined `EXISTS` per
+//! such session, plus a clock check of its `cookie.expires`. Its sockets then get
+//! `session_ended` with the reason and are disconnected. A destroyed sid is also remembered in
+//! [`Revocations`] so that its cookie, whose signature never expires, no longer connects.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,6 +18,7 @@ use socketioxide::socket::Sid;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::auth::ShortSid;
+use super::revoked::Revocations;
 use crate::store::{EndReason, SessionStore};
 
 /// How often tracked sessions are checked against the store and the clock; bounds how late a
@@ -28,22 +33,46 @@ pub(crate) const SESSION_ENDED: &str = "session_ended";
 #[derive(Debug, Clone)]
 pub(crate) struct SessionOf {
     pub(crate) sid: Arc<str>,
+    /// `cookie.expires` of the stored session, when it was looked up.
     pub(crate) expires: Option<SystemTime>,
+    /// Whether the store vouched for it (then its end in the store ends its sockets).
+    pub(crate) looked_up: bool,
 }
 
 #[derive(Debug)]
 struct Tracked {
     sockets: Vec<SocketRef>,
     expires: Option<SystemTime>,
+    looked_up: bool,
 }
 
-/// sid → the sockets of that session, across namespaces.
-#[derive(Debug, Default)]
+/// sid → the sockets of that session, across namespaces; and the destroyed sids.
+#[derive(Debug)]
 pub(crate) struct LiveSessions {
     sessions: Mutex<HashMap<Arc<str>, Tracked>>,
+    revoked: Revocations,
 }
 
 impl LiveSessions {
+    /// Remembers a destroyed sid for `remember`: the longest one of its cookies can live.
+    pub(crate) fn new(remember: Duration) -> Self {
+        Self {
+            sessions: Mutex::default(),
+            revoked: Revocations::new(remember, super::revoked::CAPACITY),
+        }
+    }
+
+    /// Whether `sid`'s session was destroyed while its cookies may still be around.
+    pub(crate) fn is_revoked(&self, sid: &str) -> bool {
+        self.revoked.contains(sid, SystemTime::now())
+    }
+
+    /// Ends a session in every mode: its cookie no longer connects, its sockets are cut.
+    pub(crate) fn revoke(&self, sid: &str) {
+        self.revoked.insert(sid, SystemTime::now());
+        self.end(sid, EndReason::Revoked);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, Tracked>> {
         self.sessions
             .lock()
@@ -53,14 +82,20 @@ impl LiveSessions {
     /// Tracks a socket under its session; returns the session id for [`Self::untrack`] when
     /// the socket disconnects.
     pub(crate) fn track(&self, socket: &SocketRef, session: SessionOf) -> Arc<str> {
-        self.lock()
+        let mut sessions = self.lock();
+        let tracked = sessions
             .entry(session.sid.clone())
             .or_insert_with(|| Tracked {
                 sockets: Vec::with_capacity(1),
                 expires: session.expires,
-            })
-            .sockets
-            .push(socket.clone());
+                looked_up: false,
+            });
+        if session.looked_up {
+            tracked.looked_up = true;
+            tracked.expires = session.expires;
+        }
+        tracked.sockets.push(socket.clone());
+        drop(sessions);
         session.sid
     }
 
@@ -74,9 +109,20 @@ impl LiveSessions {
         }
     }
 
-    /// Tells the session's sockets why, then disconnects them.
+    /// Tells the session's sockets why, then disconnects them. Sockets authorized by their
+    /// signature alone are cut only when the session was destroyed: an expired or evicted
+    /// stored session says nothing about their cookie.
     fn end(&self, sid: &str, reason: EndReason) {
-        let Some(tracked) = self.lock().remove(sid) else {
+        let tracked = {
+            let mut sessions = self.lock();
+            match sessions.get(sid) {
+                Some(tracked) if tracked.looked_up || reason == EndReason::Revoked => {
+                    sessions.remove(sid)
+                }
+                _ => None,
+            }
+        };
+        let Some(tracked) = tracked else {
             return;
         };
         tracing::info!(sid = %ShortSid(sid), sockets = tracked.sockets.len(), why = reason.message(), "session ended; disconnecting its sockets");
@@ -99,6 +145,7 @@ impl LiveSessions {
         loop {
             tokio::select! {
                 news = ended.recv() => match news {
+                    Ok(news) if news.reason == EndReason::Revoked => self.revoke(&news.sid),
                     Ok(news) => self.end(&news.sid, news.reason),
                     // Missed some: the sweep finds them.
                     Err(RecvError::Lagged(_)) => self.sweep(store.as_ref()).await,
@@ -113,12 +160,12 @@ impl LiveSessions {
         let now = SystemTime::now();
         let (sids, expired): (Vec<String>, Vec<String>) = {
             let sessions = self.lock();
-            if sessions.is_empty() {
+            if !sessions.values().any(|t| t.looked_up) {
                 return;
             }
             let mut sids = Vec::with_capacity(sessions.len());
             let mut expired = Vec::new();
-            for (sid, tracked) in sessions.iter() {
+            for (sid, tracked) in sessions.iter().filter(|(_, t)| t.looked_up) {
                 if tracked.expires.is_some_and(|at| at <= now) {
                     expired.push(sid.to_string());
                 } else {
@@ -129,6 +176,9 @@ impl LiveSessions {
         };
         for sid in expired {
             self.end(&sid, EndReason::Expired);
+        }
+        if sids.is_empty() {
+            return;
         }
         match store.exist(&sids).await {
             Ok(found) => {

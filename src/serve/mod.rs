@@ -7,6 +7,7 @@ mod auth;
 mod guard;
 mod live;
 mod origin;
+mod revoked;
 mod routes;
 mod ticks;
 
@@ -53,6 +54,13 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
         require_session: args.require_session,
         max_age: args.max_age,
         origins: OriginPolicy::new(args.allowed_origins.clone()),
+        // A destroyed sid is refused while a cookie of it can live: --max-age, and at least
+        // the day connect-redis gives a session without an expiry.
+        live: Arc::new(LiveSessions::new(
+            args.max_age
+                .unwrap_or(store::DEFAULT_TTL)
+                .max(store::DEFAULT_TTL),
+        )),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -85,7 +93,7 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
         .max_buffer_size(16)
         .build_with_inner_svc(warp::service(routes::routes(auth.clone(), &args.event)));
 
-    let live = Arc::new(LiveSessions::default());
+    let live = auth.live.clone();
     let phases = Phases::new(args.interval);
     // `/` first, with no rules of its own unless --namespace / gave some.
     let mut namespaces: Vec<(String, Arc<[Requirement]>)> = vec![("/".to_owned(), Arc::from([]))];

@@ -137,13 +137,19 @@ async fn logout(auth: &Authorizer, headers: &HeaderMap) -> Response<String> {
         return text(StatusCode::FORBIDDEN, super::origin::ORIGIN_NOT_ALLOWED);
     }
     let destroyed = match auth.verify(headers) {
-        Some(Ok(verified)) => match auth.store.destroy(&verified.sid).await {
-            Ok(destroyed) => destroyed,
-            Err(e) => {
-                tracing::warn!(%e, "cannot destroy a session");
-                return text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE);
-            }
-        },
+        Some(Ok(verified)) => {
+            let destroyed = match auth.store.destroy(&verified.sid).await {
+                Ok(destroyed) => destroyed,
+                Err(e) => {
+                    tracing::warn!(%e, "cannot destroy a session");
+                    return text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE);
+                }
+            };
+            // In the store or not (a cookie made by `sio-auth sign`, an evicted session), its
+            // signature stays valid: remember the sid, cut its sockets.
+            auth.live.revoke(&verified.sid);
+            destroyed
+        }
         _ => false,
     };
     tracing::info!(destroyed, "logout");

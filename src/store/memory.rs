@@ -90,7 +90,7 @@ impl MemoryStore {
                     .map(|(sid, _)| sid.clone());
                 if let Some(victim) = victim {
                     inner.sessions.remove(&victim);
-                    evicted.push((victim, EndReason::Revoked));
+                    evicted.push((victim, EndReason::Evicted));
                 }
             }
             inner.sessions.insert(
@@ -177,7 +177,7 @@ mod tests {
         assert!(inner.sessions.contains_key("a") && inner.sessions.contains_key("c"));
         drop(inner);
         let gone = ended.try_recv().unwrap();
-        assert_eq!((gone.sid.as_str(), gone.reason), ("b", EndReason::Revoked));
+        assert_eq!((gone.sid.as_str(), gone.reason), ("b", EndReason::Evicted));
     }
 
     #[test]

@@ -30,8 +30,11 @@ pub(crate) enum StoreError {
 /// Why a session stopped being live, as told to its sockets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EndReason {
-    /// Destroyed: logout, `sio-auth revoke`, `req.session.destroy()`, eviction.
+    /// Destroyed: logout, `sio-auth revoke`, `req.session.destroy()`.
     Revoked,
+    /// Dropped by the store to make room (the memory store at capacity, Redis's maxmemory):
+    /// the end of the stored session, not a revocation of its cookie.
+    Evicted,
     /// Its cookie expired (or the store's TTL ran out).
     Expired,
 }
@@ -40,7 +43,7 @@ impl EndReason {
     /// The text sent to the session's sockets with the `session_ended` event.
     pub(crate) fn message(self) -> &'static str {
         match self {
-            Self::Revoked => "Session revoked.",
+            Self::Revoked | Self::Evicted => "Session revoked.",
             Self::Expired => "Session expired.",
         }
     }

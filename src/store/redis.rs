@@ -223,7 +223,8 @@ async fn listen(
                         continue;
                     };
                     let reason = match message.get_payload_bytes() {
-                        b"del" | b"evicted" | b"rename_from" => EndReason::Revoked,
+                        b"del" | b"rename_from" => EndReason::Revoked,
+                        b"evicted" => EndReason::Evicted,
                         b"expired" => EndReason::Expired,
                         _ => continue,
                     };
