@@ -197,13 +197,17 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
         BenchMode::Hold => runtime.block_on(hold(args, target, cookies))?,
     };
     runtime.shutdown_timeout(Duration::from_millis(100));
+    // Not println!, which panics when stdout cannot be written (`> /dev/full`).
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{summary}");
+        writeln!(out, "{summary}").context("cannot write to stdout")?;
     } else if let Some(object) = summary.as_object() {
         for (key, value) in object {
-            println!("{key}: {value}");
+            writeln!(out, "{key}: {value}").context("cannot write to stdout")?;
         }
     }
+    out.flush().context("cannot write to stdout")?;
     Ok(wrong_verdicts(&summary))
 }
 

@@ -12,31 +12,53 @@ use serde_json::Value;
 pub(crate) use crate::store::StoreUrl;
 use crate::store::parse_store_url;
 
-macro_rules! exit_codes {
-    () => {
-        "\
+/// The whole table, in `sio-auth --help`; each subcommand's help lists the codes it can exit
+/// with. The README has the same table (a test compares them).
+const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  a negative answer: an invalid cookie, or a connection refused by the server's authorization
-  2  usage error, unreadable input or configuration (e.g. a missing secret file)
+  1  a negative answer: an invalid cookie, a connection refused by the server's authorization,
+     wrong verdicts in a bench run (printed as `sio-auth: refused: …`, not as an error)
+  2  usage error: bad arguments or configuration (e.g. a missing secret file)
   3  network failure (connection refused, DNS, TLS, server went away, session store unreachable)
-  4  timeout"
-    };
-}
+  4  timeout
+  5  local I/O failure: stdout, stdin or a file could not be written or read (e.g. a full disk)
+  6  the server ended our session (connect: the `session_ended` event)
+A closed stdout (`| head`) ends sign, verify, connect and bench quietly with 0; serve fails
+with 5 instead, without serving.";
 
-const EXIT_CODES: &str = exit_codes!();
+const SIGN_EXIT_CODES: &str = "\
+Exit codes:
+  0  the cookies were printed
+  2  usage error, bad secret options
+  3  the session store is unreachable (--store)
+  5  stdout cannot be written (a closed stdout, `| head`, ends quietly with 0)";
 
-const SERVE_AFTER_HELP: &str = concat!(
-    "\
+const CONNECT_EXIT_CODES: &str = "\
+Exit codes:
+  0  --count events were printed, or Ctrl-C
+  1  refused by the server's authorization (printed as `sio-auth: refused: REASON`), or
+     --login got no session cookie
+  2  usage error
+  3  network failure: cannot connect, the connection broke, the server disconnected us
+  4  timeout
+  5  stdout cannot be written (a closed stdout, `| head`, ends quietly with 0)
+  6  the server ended our session: it sent `session_ended` (a logout, a revocation, an expiry;
+     sio-auth serve sends it), printed as `sio-auth: the server ended the session: REASON`";
+
+const SERVE_AFTER_HELP: &str = "\
 Sessions:
   GET / creates a session in the store and sets its cookie (unless the request has a live one);
   POST /logout destroys it and clears the cookie. When a session ends (logout, `sio-auth revoke`,
   a Node app's req.session.destroy() on the shared Redis, expiry), its sockets get the event
   `session_ended` with the reason and are disconnected within a second.
 
-",
-    exit_codes!()
-);
+Exit codes:
+  0  shut down cleanly (Ctrl-C, SIGTERM)
+  2  usage error: bad arguments or configuration (e.g. an unreadable secret file)
+  3  cannot listen on the address (e.g. the port is taken)
+  5  the `listening on` line cannot be written to stdout (e.g. stdout is closed): it does not
+     serve";
 
 /// Express-style signed session cookies, and Socket.IO connections authorized by them.
 ///
@@ -208,7 +230,7 @@ pub(crate) enum SameSiteArg {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = SIGN_EXIT_CODES)]
 pub(crate) struct SignArgs {
     /// Session id to sign; a new random one (like express-session's) when omitted.
     #[arg(value_name = "SID")]
@@ -280,8 +302,9 @@ With --store, a valid cookie must also name a live session: `session not found` 
 Exit codes:
   0  every cookie is valid
   1  at least one cookie is invalid
-  2  usage error, unreadable input or secret file
-  3  the store is unreachable")]
+  2  usage error, an unreadable secret file
+  3  the store is unreachable
+  5  stdin cannot be read or stdout written (a closed stdout, `| head`, ends quietly with 0)")]
 pub(crate) struct VerifyArgs {
     /// Cookies to check; with none, or `-`, one per line is read from standard input.
     #[arg(value_name = "COOKIE")]
@@ -319,7 +342,7 @@ pub(crate) enum Transport {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = CONNECT_EXIT_CODES)]
 pub(crate) struct ConnectArgs {
     /// Server URL.
     #[arg(value_name = "URL", default_value = "http://127.0.0.1:3000", value_parser = parse_http_url)]
@@ -384,7 +407,8 @@ Exit codes:
   0  every session was destroyed
   1  a cookie is invalid or names no session
   2  usage error
-  3  the store is unreachable")]
+  3  the store is unreachable
+  5  stdout cannot be written")]
 pub(crate) struct RevokeArgs {
     /// Cookies or session ids to revoke.
     #[arg(value_name = "COOKIE|SID", required = true)]
@@ -435,7 +459,8 @@ Exit codes:
   1  the server refused valid cookies or accepted forged ones (the summary counts them), or
      refused every socket to hold
   2  usage error (e.g. --forged with --mode hold)
-  3  no handshake completed (connection refused, not a Socket.IO server)")]
+  3  no handshake completed (connection refused, not a Socket.IO server)
+  5  the summary cannot be written to stdout (a closed stdout, `| head`, ends quietly with 0)")]
 pub(crate) struct BenchArgs {
     /// Server URL.
     #[arg(value_name = "URL", default_value = "http://127.0.0.1:3000", value_parser = parse_http_url)]

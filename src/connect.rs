@@ -28,9 +28,11 @@
 //!   as base64. `--json`: `{"event":…,"args":[…],"received_at":<epoch ms>}`.
 //! * Exit: 0 after `--count` events or Ctrl-C; 1 refused (the server's reason printed as
 //!   `sio-auth: refused: <reason>`, at once); 2 usage; 3 network: cannot connect, the connection
-//!   broke, or the server disconnected us; 4 timeout. Connecting is bounded by `--timeout`, or by
-//!   20 s (socket.io-client's default) without it; waiting between printed events only by
-//!   `--timeout`.
+//!   broke, or the server disconnected us; 4 timeout; 5 stdout cannot be written; 6 the server
+//!   ended our session (`session_ended`: printed like any event when asked for, then
+//!   `sio-auth: the server ended the session: <reason>`, at once, never a reconnection).
+//!   Connecting is bounded by `--timeout`, or by 20 s (socket.io-client's default) without it;
+//!   waiting between printed events only by `--timeout`.
 //! * `--reconnect`: after a failed connection or a broken one, retry with socket.io-client's
 //!   backoff (1 s doubling to 5 s, ±50 %); never after a refusal or a deliberate server-side
 //!   disconnect (`41`), like socket.io-client. `--timeout` still bounds the time without progress.
@@ -50,7 +52,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
 use crate::cli::{ConnectArgs, Transport};
-use crate::exit::{Exit, ExitOnError as _, failure, one_line};
+use crate::exit::{Exit, ExitOnError as _, failure, one_line, read_named_file};
 
 /// How long connecting may take when `--timeout` is not given: socket.io-client's default.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -65,6 +67,10 @@ const MAX_REDIRECTS: usize = 10;
 /// Where `rust_socketio` reports a namespace `CONNECT_ERROR` (`44{"message":"…"}`); it reaches user
 /// code only as this text on `Event::Error`.
 const CONNECT_ERROR_PREFIX: &str = "Received an ConnectError frame:";
+
+/// The event by which a server tells a socket that its session ended (a logout, a revocation,
+/// an expiry), with the reason as its argument; `sio-auth serve` sends it before disconnecting.
+const SESSION_ENDED: &str = "session_ended";
 
 pub(crate) fn run(args: &ConnectArgs) -> anyhow::Result<Exit> {
     let plan = Plan::new(args)?;
@@ -153,8 +159,8 @@ impl Plan {
         let cookie = if let Some(cookie) = &args.cookie {
             CookieSource::Given(cookie_header(cookie, &cookie_name)?)
         } else if let Some(path) = &args.cookie_file {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the cookie file {}", path.display()))?;
+            let text = String::from_utf8(read_named_file(path, "the cookie file")?)
+                .map_err(|_| anyhow!("the cookie file {} is not UTF-8 text", path.display()))?;
             let text = text.trim_end_matches(['\r', '\n']);
             if text.contains(['\r', '\n']) {
                 anyhow::bail!("the cookie file {} has more than one line", path.display());
@@ -306,6 +312,9 @@ enum Ended {
     WebsocketFailed(String),
     /// The server disconnected us on purpose: reported, never retried.
     Kicked,
+    /// The server ended our session (`session_ended`, with its reason): never retried, the
+    /// cookie is dead.
+    SessionOver(String),
 }
 
 /// The transport of one connection attempt.
@@ -430,6 +439,13 @@ async fn session(plan: &Plan) -> anyhow::Result<Exit> {
             Ended::Refused(reason) => {
                 eprintln!("sio-auth: refused: {}", printable(&reason));
                 return Ok(Exit::Negative);
+            }
+            Ended::SessionOver(reason) => {
+                eprintln!(
+                    "sio-auth: the server ended the session: {}",
+                    printable(&reason)
+                );
+                return Ok(Exit::SessionEnded);
             }
             Ended::TimedOut(what) => return Err(failure(Exit::Timeout, anyhow!(what))),
             Ended::Kicked => {
@@ -593,6 +609,10 @@ async fn attempt(
                 if let Some(old) = last_error.replace(text) {
                     eprintln!("sio-auth: warning: {old}");
                 }
+            }
+            Some(Signal::Event { name, payload, at }) if name == SESSION_ENDED => {
+                print_event(plan, progress, &name, &payload, at)?;
+                return Ok(Ended::SessionOver(error_text(&payload)));
             }
             Some(Signal::Event { name, payload, at }) => {
                 if let Some(old) = last_error.take() {

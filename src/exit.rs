@@ -1,7 +1,14 @@
-//! Exit codes, which are part of the interface (see `sio-auth --help`).
+//! Exit codes, which are part of the interface (see `sio-auth --help` and the README), and the
+//! one place that picks the code of an error: an explicit tag ([`ExitOnError::exit_with`],
+//! [`failure`]) wins; otherwise the error's type decides ([`exit_for`]), as xh's
+//! `error_reporting.rs` does.
 
 use std::fmt;
+use std::io;
+use std::path::Path;
 use std::process::ExitCode;
+
+use anyhow::Context as _;
 
 /// What a command's outcome means to the shell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,12 +17,16 @@ pub(crate) enum Exit {
     Success = 0,
     /// A negative answer: an invalid cookie, a connection refused by the server's auth.
     Negative = 1,
-    /// Bad usage, unreadable input or configuration.
+    /// Bad usage: bad arguments or configuration (a missing secret file, a weak secret).
     Usage = 2,
     /// The network failed us: connection refused, DNS, TLS, the server went away.
     Network = 3,
     /// Something took longer than allowed.
     Timeout = 4,
+    /// A local I/O failure: stdout, stdin or a file could not be written or read.
+    Io = 5,
+    /// The server ended our session (`connect`: it sent `session_ended`).
+    SessionEnded = 6,
 }
 
 impl From<Exit> for ExitCode {
@@ -66,12 +77,76 @@ pub(crate) fn failure(exit: Exit, error: impl Into<anyhow::Error>) -> anyhow::Er
     .into()
 }
 
-/// The exit code for an error: the innermost tag, else 2 (bad input or configuration).
+/// The exit code for an error: the outermost explicit tag, else the first error in the chain
+/// whose type tells ([`exit_for_type`]), else 2: an error without a type is one of our own
+/// messages about the arguments or the configuration.
 pub(crate) fn exit_for(error: &anyhow::Error) -> Exit {
     error
         .chain()
-        .find_map(|e| e.downcast_ref::<Failure>())
-        .map_or(Exit::Usage, |f| f.exit)
+        .find_map(|e| e.downcast_ref::<Failure>().map(|f| f.exit))
+        .or_else(|| error.chain().find_map(exit_for_type))
+        .unwrap_or(Exit::Usage)
+}
+
+/// The exit code an error's type implies, if it implies one.
+fn exit_for_type(error: &(dyn std::error::Error + 'static)) -> Option<Exit> {
+    if error.is::<clap::Error>() {
+        return Some(Exit::Usage);
+    }
+    if let Some(error) = error.downcast_ref::<io::Error>() {
+        return Some(exit_for_io(error.kind()));
+    }
+    if error.is::<tokio::time::error::Elapsed>() {
+        return Some(Exit::Timeout);
+    }
+    if error.is::<reqwest::Error>()
+        || error.is::<redis::RedisError>()
+        || error.is::<rust_socketio::Error>()
+        || error.is::<tokio_tungstenite::tungstenite::Error>()
+        || error.is::<native_tls::Error>()
+        || error.is::<crate::store::StoreError>()
+    {
+        return Some(Exit::Network);
+    }
+    None
+}
+
+/// An `io::Error` is local (5) unless its kind says the network or the clock failed.
+fn exit_for_io(kind: io::ErrorKind) -> Exit {
+    use io::ErrorKind as K;
+    match kind {
+        K::TimedOut => Exit::Timeout,
+        K::ConnectionRefused
+        | K::ConnectionReset
+        | K::ConnectionAborted
+        | K::NotConnected
+        | K::AddrInUse
+        | K::AddrNotAvailable
+        | K::HostUnreachable
+        | K::NetworkUnreachable
+        | K::NetworkDown => Exit::Network,
+        _ => Exit::Io,
+    }
+}
+
+/// Reads a file named on the command line: a file that cannot be opened (missing, forbidden,
+/// a directory, a socket) is a bad argument (2); failing to read an opened one is I/O (5).
+pub(crate) fn read_named_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let shown = path.display();
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {what} {shown}: {e}"))
+        .exit_with(Exit::Usage)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(failure(
+            Exit::Usage,
+            anyhow::anyhow!("{what} {shown} is a directory"),
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {what} {shown}"))?;
+    Ok(bytes)
 }
 
 /// Whether the error is only stdout going away (`sio-auth verify | head`), which ends the
@@ -130,6 +205,46 @@ mod tests {
     impl std::error::Error for Wrapper {
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    #[test]
+    fn codes_come_from_tags_then_types() {
+        use anyhow::{Context as _, anyhow};
+        let io = |kind| anyhow::Error::from(io::Error::from(kind));
+        for (error, exit) in [
+            // `sign > /dev/full` exited 2 before errors were classified by type.
+            (io(io::ErrorKind::StorageFull), Exit::Io),
+            (io(io::ErrorKind::BrokenPipe), Exit::Io),
+            (io(io::ErrorKind::NotFound), Exit::Io),
+            (io(io::ErrorKind::ConnectionRefused), Exit::Network),
+            (io(io::ErrorKind::AddrInUse), Exit::Network),
+            (io(io::ErrorKind::TimedOut), Exit::Timeout),
+            (
+                Err::<(), _>(io::Error::from(io::ErrorKind::StorageFull))
+                    .context("cannot write to stdout")
+                    .unwrap_err(),
+                Exit::Io,
+            ),
+            (
+                crate::store::StoreError::Unavailable("down".to_owned()).into(),
+                Exit::Network,
+            ),
+            // Our own messages are about the arguments.
+            (anyhow!("the session id is empty"), Exit::Usage),
+            // An explicit tag wins over the type, the outermost over the inner ones.
+            (
+                failure(Exit::Usage, io::Error::from(io::ErrorKind::NotFound)),
+                Exit::Usage,
+            ),
+            (
+                Err::<(), _>(failure(Exit::Network, anyhow!("x")))
+                    .exit_with(Exit::Timeout)
+                    .unwrap_err(),
+                Exit::Timeout,
+            ),
+        ] {
+            assert_eq!(exit_for(&error), exit, "{error:#}");
         }
     }
 

@@ -33,12 +33,22 @@ fn main() -> ExitCode {
         Command::Connect(args) => connect::run(args),
         Command::Revoke(args) => revoke::run(args),
     };
+    // A consumer that stops reading (`sio-auth verify | head`) ends a data stream quietly; a
+    // server that cannot say where it listens must not pretend to be serving.
+    let streams_data = !matches!(cli.command, Command::Serve(_));
     match outcome {
         Ok(exit) => exit.into(),
-        Err(error) if exit::is_broken_pipe(&error) => Exit::Success.into(),
+        Err(error) if streams_data && exit::is_broken_pipe(&error) => Exit::Success.into(),
         Err(error) => {
-            eprintln!("sio-auth: error: {error:#}");
-            exit::exit_for(&error).into()
+            let exit = exit::exit_for(&error);
+            // A negative answer is a result, not a failure of the tool.
+            let label = if exit == Exit::Negative {
+                "refused"
+            } else {
+                "error"
+            };
+            eprintln!("sio-auth: {label}: {error:#}");
+            exit.into()
         }
     }
 }

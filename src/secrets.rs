@@ -9,6 +9,7 @@ use anyhow::{Context as _, anyhow, bail};
 use sio_auth::cookie::{Keyring, Secret, random_token};
 
 use crate::cli::SecretArgs;
+use crate::exit::read_named_file;
 
 /// The environment variable holding one secret.
 pub(crate) const SECRET_ENV: &str = "SIO_AUTH_SECRET";
@@ -67,11 +68,7 @@ pub(crate) fn keyring(args: &SecretArgs) -> anyhow::Result<Keyring> {
 /// blank lines are skipped.
 fn read_secret_file(path: &Path) -> anyhow::Result<Vec<(Origin, Secret)>> {
     let shown = path.display();
-    let meta = fs::metadata(path).with_context(|| format!("cannot read secret file {shown}"))?;
-    if meta.is_dir() {
-        bail!("secret file {shown} is a directory");
-    }
-    let bytes = fs::read(path).with_context(|| format!("cannot read secret file {shown}"))?;
+    let bytes = read_named_file(path, "secret file")?;
     let text =
         String::from_utf8(bytes).map_err(|_| anyhow!("secret file {shown} is not UTF-8 text"))?;
     let secrets: Vec<_> = text
@@ -87,7 +84,9 @@ fn read_secret_file(path: &Path) -> anyhow::Result<Vec<(Origin, Secret)>> {
     if secrets.is_empty() {
         bail!("secret file {shown} holds no secret (one per line expected)");
     }
-    warn_if_readable_by_others(path, &meta);
+    if let Ok(meta) = fs::metadata(path) {
+        warn_if_readable_by_others(path, &meta);
+    }
     Ok(secrets)
 }
 

@@ -240,11 +240,43 @@ fn a_server_with_another_secret_is_a_negative_answer() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(out.stdout.is_empty(), "{out:?}");
+    // A refusal is a result, not an error of the tool.
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains(
-            "sio-auth: error: no socket could be held: the server refused a valid cookie"
-        ),
+        stderr.contains(
+            "sio-auth: refused: no socket could be held: the server refused a valid cookie"
+        ) && !stderr.contains("error:"),
         "{out:?}"
     );
     assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
+
+/// The summary cannot be written (a full disk): an I/O failure, 5, on one line (regression:
+/// `println!` panicked, and the release build aborts on a panic).
+#[cfg(unix)]
+#[test]
+fn a_summary_that_cannot_be_written_is_an_io_failure() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        crate::util::missing_peer(
+            "a_summary_that_cannot_be_written_is_an_io_failure",
+            "no /dev/full",
+        );
+        return;
+    };
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET]);
+    let out = sb
+        .std_cmd()
+        .args(["bench", &server.url(), "--secret", SECRET])
+        .args(["--clients", "2", "--duration", "300ms"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("sio-auth: error: cannot write to stdout: No space left on device"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

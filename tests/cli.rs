@@ -569,24 +569,93 @@ fn broken_pipe_ends_quietly() {
     );
 }
 
+/// stdout on a full disk: an I/O failure (5), said on one line (regression: `sign > /dev/full`
+/// exited 2, "usage", as every untagged error did).
+#[cfg(unix)]
 #[test]
-fn help_documents_exit_codes() {
+fn a_full_disk_is_an_io_failure() {
+    let test = "a_full_disk_is_an_io_failure";
     let sb = Sandbox::new();
-    for args in [
-        &["--help"][..],
-        &["verify", "--help"],
-        &["sign", "--help"],
-        &["connect", "--help"],
-        &["bench", "--help"],
-        &["revoke", "--help"],
-        &["serve", "--help"],
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full");
+    if let Err(e) = full() {
+        missing_peer(test, &format!("no /dev/full: {e}"));
+        return;
+    }
+    for (args, input) in [
+        (&["sign", "hello", "--secret", "tobiiscool"][..], ""),
+        (&["sign", "--count", "3", "--secret", "tobiiscool"][..], ""),
+        (&["verify", "--secret", "tobiiscool", HELLO_PAIR][..], ""),
+        (&["verify", "--secret", "tobiiscool"][..], HELLO_PAIR),
+        (&["completions", "bash"][..], ""),
     ] {
-        sb.cmd()
+        let mut child = sb
+            .std_cmd()
             .args(args)
-            .assert()
-            .success()
-            .stdout(contains("Exit codes:"))
-            .stdout(contains("  1  "));
+            .stdin(Stdio::piped())
+            .stdout(full().unwrap())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {stderr}");
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
+        assert_eq!(
+            errors,
+            ["sio-auth: error: cannot write to stdout: No space left on device (os error 28)"],
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// The exit-code table is the same in `sio-auth --help` and in the README, and every code a
+/// subcommand can exit with is in its own help.
+#[test]
+fn exit_code_tables_agree() {
+    let sb = Sandbox::new();
+    // The codes of the table after `header`; its continuation lines are indented.
+    let codes_in = |text: &str, header: &str| -> Vec<String> {
+        let start = text
+            .find(header)
+            .unwrap_or_else(|| panic!("no {header:?} in {text}"));
+        let mut codes = Vec::new();
+        for line in text[start + header.len()..].lines() {
+            let row = line.trim_start_matches('|').trim_start();
+            let code: String = row.chars().take_while(char::is_ascii_digit).collect();
+            if !code.is_empty() {
+                codes.push(code);
+            } else if !line.starts_with("     ") {
+                break;
+            }
+        }
+        codes
+    };
+    let help = sb.stdout_ok(&["--help"]);
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let all: Vec<String> = (0..=6).map(|c: u8| c.to_string()).collect();
+    assert_eq!(codes_in(&help, "Exit codes:\n"), all, "{help}");
+    let readme_table = readme
+        .find("| code | meaning |")
+        .expect("the README's table");
+    assert_eq!(
+        codes_in(&readme[readme_table..], "|---|---|\n"),
+        all,
+        "README.md"
+    );
+    for (command, codes) in [
+        ("sign", &["0", "2", "3", "5"][..]),
+        ("verify", &["0", "1", "2", "3", "5"]),
+        ("connect", &["0", "1", "2", "3", "4", "5", "6"]),
+        ("revoke", &["0", "1", "2", "3", "5"]),
+        ("bench", &["0", "1", "2", "3", "5"]),
+        ("serve", &["0", "2", "3", "5"]),
+    ] {
+        let help = sb.stdout_ok(&[command, "--help"]);
+        assert_eq!(codes_in(&help, "Exit codes:\n"), codes, "{command}: {help}");
     }
 }
 

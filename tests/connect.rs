@@ -249,9 +249,12 @@ fn login_without_the_named_cookie_exits_1() {
         .assert()
         .code(1)
         .stdout("")
+        // A negative answer, printed as a refusal rather than as an error of the tool.
+        .stderr(predicate::str::contains("sio-auth: refused: login: GET"))
         .stderr(predicate::str::contains(
             "set no other.sid cookie (only express.sid)",
-        ));
+        ))
+        .stderr(predicate::str::contains("error:").not());
     }
 }
 
@@ -755,5 +758,74 @@ fn extra_headers_reach_the_handshake_on_every_transport() {
         connect(&sb, &server.url(), &["--header", bad])
             .assert()
             .code(2);
+    }
+}
+
+/// The server ending our session (here a `POST /logout`, which makes `sio-auth serve` send
+/// `session_ended` and disconnect) is not a network failure: exit 6 at once, with the server's
+/// reason, never a reconnection (regression: it exited 3 like a broken connection).
+#[test]
+fn a_session_the_server_ends_exits_6() {
+    let sb = Sandbox::new();
+    let server = serve(
+        &sb,
+        &["--secret", SECRET, "--interval", "50", "--require-session"],
+    );
+    for (transport, extra) in [
+        ("websocket", &[][..]),
+        ("polling", &[][..]),
+        ("auto", &["--reconnect"][..]),
+    ] {
+        let case = format!("{transport} {extra:?}");
+        let (status, headers, body) = crate::util::http(server.addr, "GET", "/", &[]);
+        assert_eq!(status, 200, "{case}: {body}");
+        let cookie = headers
+            .iter()
+            .find(|(name, _)| name == "set-cookie")
+            .and_then(|(_, value)| value.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        let mut child = sb
+            .std_cmd()
+            .args(["connect", &server.url(), "--cookie", &cookie])
+            .args(["--transport", transport, "--timeout", "10s"])
+            .args(["--event", "data", "--event", "session_ended"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn connect");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut tick = String::new();
+        stdout.read_line(&mut tick).expect("a tick");
+        assert_ticks(&[tick.trim_end().to_owned()], 1, &case);
+        let (status, _, body) =
+            crate::util::http(server.addr, "POST", "/logout", &[("Cookie", &cookie)]);
+        assert_eq!(status, 200, "{case}: {body}");
+        let started = Instant::now();
+        let mut rest = String::new();
+        stdout
+            .read_to_string(&mut rest)
+            .expect("the rest of stdout");
+        let output = child.wait_with_output().expect("wait");
+        assert!(
+            started.elapsed() < AT_ONCE,
+            "{case}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(output.status.code(), Some(6), "{case}: {output:?}");
+        // The event itself was asked for, so it is printed like any other.
+        assert_eq!(
+            rest.lines().last(),
+            Some("Session revoked."),
+            "{case}: {rest:?}"
+        );
+        let stderr = stderr_of(&output);
+        assert!(
+            stderr.contains("sio-auth: the server ended the session: Session revoked.")
+                && !stderr.contains("error:")
+                && !stderr.contains("reconnecting"),
+            "{case}: {stderr}"
+        );
     }
 }

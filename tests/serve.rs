@@ -515,6 +515,49 @@ fn bad_serve_arguments() {
     );
 }
 
+/// `sio-auth serve … | true`: the reader is gone before the `listening on` line is written. A
+/// server that cannot say where it listens fails (5, I/O) instead of serving unseen
+/// (regression: the broken pipe was taken for a quiet success, exit 0).
+#[test]
+fn serve_with_a_closed_stdout_fails_and_does_not_serve() {
+    let sb = Sandbox::new();
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let port = crate::util::free_port();
+    let mut child = sb
+        .std_cmd()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--secret", SECRET])
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("serve kept running with a closed stdout");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("stderr");
+    assert_eq!(status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("sio-auth: error: cannot write to stdout: Broken pipe"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "nothing listens after the failure"
+    );
+}
+
 /// Each socket ticks at the phase it connected in, one interval apart, as with the classic
 /// example's per-socket timer; the sends are not one burst for every socket at once.
 #[test]

@@ -403,8 +403,8 @@ fn logout_cuts_the_socket_within_1_s(store: &StoreUnderTest) {
         assert!(late < 1000, "cut {late} ms after the logout");
         assert_eq!(
             watcher.exit_code(Duration::from_secs(5)),
-            Some(3),
-            "disconnected"
+            Some(6),
+            "the session ended"
         );
     }
     assert_eq!(
