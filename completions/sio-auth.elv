@@ -44,6 +44,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --max-age 'Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day'
             cand --namespace 'Serve another namespace (repeatable). It gets the cookie rule of `/` plus its own `--require` rules, which follow it on the command line'
             cand --require 'A rule of the preceding --namespace: the session''s value at the JSON pointer must equal VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session'
+            cand --max-connections 'How many connections to hold at once; past it a new connection gets `503 Too many connections.` at once while the sockets already open keep ticking. Default: the open-file limit (raised to its hard limit at start) less 64 descriptors for the rest'
             cand --allowed-origin 'A page origin allowed to open sockets besides the server''s own (repeatable), e.g. https://app.example.com. Handshakes whose Origin header is neither are refused with `Origin not allowed.`; handshakes without Origin (non-browser clients) pass'
             cand --require-session 'Accept a handshake only when its signed sid names a live session in the store (refused with `Session not found.`, `Session expired.` or `Session store unavailable.`)'
             cand -h 'Print help'

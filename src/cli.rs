@@ -175,6 +175,12 @@ pub(crate) struct ServeArgs {
     #[arg(skip)]
     pub(crate) namespaces: Vec<NamespaceRules>,
 
+    /// How many connections to hold at once; past it a new connection gets `503 Too many
+    /// connections.` at once while the sockets already open keep ticking. Default: the
+    /// open-file limit (raised to its hard limit at start) less 64 descriptors for the rest.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_connections: Option<u64>,
+
     /// A page origin allowed to open sockets besides the server's own (repeatable), e.g.
     /// https://app.example.com. Handshakes whose Origin header is neither are refused with
     /// `Origin not allowed.`; handshakes without Origin (non-browser clients) pass.

@@ -199,7 +199,13 @@ fn official_client_gets_the_refusal_reasons() {
         return;
     };
     let sb = Sandbox::new();
-    let server = serve(&sb, &["--secret", SECRET]);
+    // Debug level: the per-handshake lines (with their reasons) are checked below.
+    let server = {
+        let mut cmd = sb.std_cmd();
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--secret", SECRET])
+            .env("RUST_LOG", "sio_auth=debug");
+        Peer::spawn(cmd)
+    };
     let good = sign(&sb, "someone");
     let tampered = good.replacen("someone", "someonf", 1);
     let other_secret = {

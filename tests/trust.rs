@@ -172,3 +172,161 @@ fn logout_ends_the_cookie_in_every_mode() {
         }
     }
 }
+
+/// Opens `n` TCP connections that never send a byte.
+fn silent_connections(addr: std::net::SocketAddr, n: usize) -> Vec<std::net::TcpStream> {
+    (0..n)
+        .map(|_| std::net::TcpStream::connect(addr).expect("connect"))
+        .collect()
+}
+
+/// `GET /` on a fresh connection: the status, or 0 when nothing came within 5 s.
+fn page_status(addr: std::net::SocketAddr) -> u16 {
+    crate::util::response_status(
+        addr,
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+}
+
+/// Waits until `watcher` printed `n` more ticks.
+fn keeps_ticking(watcher: &Watcher, n: usize, what: &str) {
+    for _ in 0..n {
+        watcher
+            .wait_for("data", Duration::from_secs(5))
+            .unwrap_or_else(|| panic!("{what}: the open socket stopped ticking"));
+    }
+}
+
+// Regression: with every descriptor taken by silent connections, a new handshake just timed
+// out after 4 s and the log got an `accept failed` line every 50 ms. Past --max-connections a
+// new request gets 503 at once; the sockets already in keep ticking; places free up again.
+#[test]
+fn past_the_connection_cap_new_requests_get_503_and_sockets_keep_ticking() {
+    let sb = Sandbox::new();
+    let server = serve(
+        &sb,
+        &[
+            "--secret",
+            SECRET,
+            "--interval",
+            "100",
+            "--max-connections",
+            "8",
+        ],
+    );
+    let cookie = pair(&sb, "ticking", SECRET);
+    let watcher = Watcher::start(&sb, &server.url(), &cookie, &[]);
+    keeps_ticking(&watcher, 1, "before");
+    let silent = silent_connections(server.addr, 7);
+    let asked = Instant::now();
+    assert_eq!(page_status(server.addr), 503, "past the cap");
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "answered at once, not after a timeout: {:?}",
+        asked.elapsed()
+    );
+    keeps_ticking(&watcher, 3, "at the cap");
+    drop(silent);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while page_status(server.addr) != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "places are freed when connections close"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        server.stderr().contains("max_connections=8"),
+        "{}",
+        server.stderr()
+    );
+}
+
+// The default cap follows the open-file limit: under `ulimit -n 128` it is 96 (a reserve of a
+// quarter under such a small limit), so with every place taken by silent connections the
+// server answers 503 at once, with no storm of `accept failed` lines.
+#[cfg(unix)]
+#[test]
+fn the_default_cap_keeps_descriptors_in_reserve() {
+    let sb = Sandbox::new();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args([
+        "-c",
+        "ulimit -n 128 && exec \"$0\" serve --listen 127.0.0.1:0 --secret \"$1\" --interval 100",
+        crate::util::bin(),
+        SECRET,
+    ])
+    .env("XDG_DATA_HOME", sb.path().join("data"))
+    .env("HOME", sb.path())
+    .env_remove("SIO_AUTH_SECRET")
+    .env_remove("RUST_LOG");
+    let server = crate::util::Peer::spawn(cmd);
+    let watcher = Watcher::start(&sb, &server.url(), &pair(&sb, "t", SECRET), &[]);
+    keeps_ticking(&watcher, 1, "before");
+    let silent = silent_connections(server.addr, 95);
+    assert_eq!(page_status(server.addr), 503);
+    keeps_ticking(&watcher, 3, "with every place taken");
+    drop(silent);
+    let log = server.stderr();
+    assert!(log.contains("max_connections=96"), "{log}");
+    assert!(log.contains("open_file_limit=128"), "{log}");
+    assert!(
+        log.matches("accept failed").count() <= 1,
+        "accept errors are rate-limited: {log}"
+    );
+}
+
+// Regression: every handshake was an info line (22 MB of log in 8 s under a flood). At the
+// default level only a summary every 10 s remains; debug still has the lines.
+#[test]
+fn the_default_log_has_a_summary_not_a_line_per_handshake() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET]);
+    let good = pair(&sb, "good", SECRET);
+    let forged = pair(&sb, "good", "another-secret-entirely-7Yq2x");
+    for cookie in [&good, &good, &forged] {
+        let _ = connect_once(&sb, &server.url(), cookie, &[]);
+    }
+    let without = sb
+        .cmd()
+        .args(["connect", &server.url(), "--count", "1", "--timeout", "10s"])
+        .output()
+        .unwrap();
+    assert_eq!(without.status.code(), Some(1), "refused without a cookie");
+    let (status, _, _) = http(server.addr, "GET", "/", &[]);
+    assert_eq!(status, 200);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let summary = loop {
+        let log = server.stderr();
+        if let Some(line) = log.lines().find(|l| l.contains("last 10 s:")) {
+            break line.to_owned();
+        }
+        assert!(Instant::now() < deadline, "no summary within 20 s: {log}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        summary.contains("2 handshakes accepted, 2 refused")
+            && summary.contains("1 \"Cookie is invalid.\"")
+            && summary.contains("1 \"No cookie transmitted.\"")
+            && summary.contains("1 sessions issued"),
+        "{summary}"
+    );
+    let log = server.stderr();
+    assert!(!log.contains("handshake accepted"), "{log}");
+    assert!(!log.contains("handshake refused"), "{log}");
+
+    let debug = {
+        let mut cmd = sb.std_cmd();
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--secret", SECRET])
+            .env("RUST_LOG", "sio_auth=debug");
+        crate::util::Peer::spawn(cmd)
+    };
+    let _ = connect_once(&sb, &debug.url(), &forged, &[]);
+    assert!(
+        debug
+            .stderr()
+            .contains("handshake refused: Cookie is invalid."),
+        "{}",
+        debug.stderr()
+    );
+}

@@ -72,6 +72,8 @@ pub(crate) struct Authorizer {
     pub(crate) origins: OriginPolicy,
     /// The sockets of each session, and the sessions destroyed while their cookies live.
     pub(crate) live: Arc<LiveSessions>,
+    /// What the periodic summary reports.
+    pub(crate) stats: super::stats::Stats,
 }
 
 /// A live session's verdict: the session, or the refusal text.
@@ -103,7 +105,8 @@ impl Authorizer {
             Ok(Some(session)) => Lookup::Live(session),
             Ok(None) => Lookup::Refused(SESSION_NOT_FOUND),
             Err(StoreError::Unavailable(why)) => {
-                tracing::warn!(%why, "session store unavailable");
+                // Said once per outage by the store itself; each refusal is counted.
+                tracing::debug!(%why, "session store unavailable");
                 Lookup::Refused(STORE_UNAVAILABLE)
             }
         }
@@ -136,7 +139,8 @@ pub(crate) async fn authorize(
     let transport = socket.transport_type();
     let ns = socket.ns();
     let refuse = |why: Cow<'static, str>, detail: &dyn std::fmt::Display| {
-        tracing::info!(%peer, ns, ?transport, %detail, "handshake refused: {why}");
+        tracing::debug!(%peer, ns, ?transport, %detail, "handshake refused: {why}");
+        auth.stats.refused(&why);
         Err(why)
     };
     if !auth.origins.allows(&parts.headers) {
@@ -184,7 +188,8 @@ pub(crate) async fn authorize(
         session_of.looked_up = true;
     }
     socket.extensions.insert(session_of);
-    tracing::info!(%peer, ns, ?transport, sid = %short, "handshake accepted");
+    tracing::debug!(%peer, ns, ?transport, sid = %short, "handshake accepted");
+    auth.stats.accepted();
     Ok(())
 }
 
@@ -240,6 +245,7 @@ mod tests {
             max_age: None,
             origins: crate::serve::origin::OriginPolicy::new(Vec::new()),
             live: Arc::new(LiveSessions::new(Duration::from_secs(60))),
+            stats: crate::serve::stats::Stats::default(),
         };
         assert!(matches!(auth.verify(&map), Some(Err(_))));
         // A cookie on the second line is found.

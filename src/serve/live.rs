@@ -125,7 +125,7 @@ impl LiveSessions {
         let Some(tracked) = tracked else {
             return;
         };
-        tracing::info!(sid = %ShortSid(sid), sockets = tracked.sockets.len(), why = reason.message(), "session ended; disconnecting its sockets");
+        tracing::debug!(sid = %ShortSid(sid), sockets = tracked.sockets.len(), why = reason.message(), "session ended; disconnecting its sockets");
         for socket in tracked.sockets {
             // The packet is queued before the disconnect packet on the same socket.
             let _ = socket.emit(SESSION_ENDED, reason.message());

@@ -4,11 +4,13 @@
 //! everything else falls through to warp (`build_with_inner_svc(warp::service(routes))`).
 
 mod auth;
+mod conns;
 mod guard;
 mod live;
 mod origin;
 mod revoked;
 mod routes;
+mod stats;
 mod ticks;
 
 use std::net::SocketAddr;
@@ -56,6 +58,7 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
         origins: OriginPolicy::new(args.allowed_origins.clone()),
         // A destroyed sid is refused while a cookie of it can live: --max-age, and at least
         // the day connect-redis gives a session without an expiry.
+        stats: stats::Stats::default(),
         live: Arc::new(LiveSessions::new(
             args.max_age
                 .unwrap_or(store::DEFAULT_TTL)
@@ -106,9 +109,10 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     }
     for (path, rules) in &namespaces {
         let on_connect = {
-            let (live, phases) = (live.clone(), phases.clone());
+            let (live, phases, auth) = (live.clone(), phases.clone(), auth.clone());
             async move |socket: SocketRef| {
                 tracing::debug!(id = %socket.id, ns = socket.ns(), "socket joined");
+                auth.stats.joined();
                 // In an Arc: socketioxide wants a Clone handler; the phase is left once the
                 // last copy is gone.
                 let phase = Arc::new(phases.assign(&socket));
@@ -118,7 +122,9 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
                     .map(|session| live.track(&socket, session));
                 let live = live.clone();
                 // socketioxide keeps one disconnect handler per socket: this one does both.
+                let auth = auth.clone();
                 socket.on_disconnect(async move |socket: SocketRef| {
+                    auth.stats.left();
                     if let Some(sid) = session {
                         live.untrack(&sid, socket.id);
                     }
@@ -138,6 +144,7 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     let sessions = Arc::new(EngineSessions::default());
     let sweeper = tokio::spawn(sessions.clone().sweep_forever());
 
+    let (default_cap, file_limit) = conns::default_cap();
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))
@@ -166,20 +173,41 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
 
+    let connections = conns::Connections::new(
+        args.max_connections
+            .map_or(default_cap, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+    );
+    tracing::info!(
+        max_connections = connections.cap(),
+        open_file_limit = file_limit,
+        "accepting connections"
+    );
+    let summary = tokio::spawn(summarize(auth.clone(), connections.clone()));
+    let mut accept_errors = stats::AcceptErrors::default();
+
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
                     // EMFILE and friends: back off instead of spinning, keep serving the others.
-                    tracing::warn!(%e, "accept failed");
+                    if let Some(line) = accept_errors.record(&e) {
+                        tracing::warn!("{line}");
+                    }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
             () = &mut shutdown => break,
         };
+        let Some(admitted) = connections.admit() else {
+            // Past the cap: an immediate 503, the sockets already in keep their places.
+            auth.stats.over_cap();
+            tokio::spawn(conns::refuse(connections.clone(), stream));
+            continue;
+        };
         let _ = stream.set_nodelay(true);
+        let stream = conns::CountedStream::new(stream, admitted);
         let svc = {
             let (sio, sessions, auth) = (sio.clone(), sessions.clone(), auth.clone());
             tower::service_fn(move |mut req: http::Request<Incoming>| {
@@ -217,6 +245,7 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     drop(listener);
     ticker.abort();
     watcher.abort();
+    summary.abort();
     sweeper.abort();
     tracing::debug!(
         sessions = live.len(),
@@ -234,6 +263,19 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     }
     let _ = tokio::time::timeout(Duration::from_millis(500), conns_rx.recv()).await;
     Ok(Exit::Success)
+}
+
+/// Logs what happened every [`stats::EVERY`], when anything did.
+async fn summarize(auth: Arc<Authorizer>, connections: Arc<conns::Connections>) {
+    let mut every = tokio::time::interval(stats::EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Some(line) = auth.stats.take_summary(connections.open()) {
+            tracing::info!("last {} s: {line}", stats::EVERY.as_secs());
+        }
+    }
 }
 
 /// The one line scripts and tests wait for.
@@ -261,7 +303,12 @@ where
     use tower::ServiceExt as _;
     let full = |res: http::Response<String>| res.map(|text| Either::Right(Full::from(text)));
     match sessions.check(&auth, &req) {
-        Verdict::Refuse(status, text) => Ok(full(guard::refusal(status, text))),
+        Verdict::Refuse(status, text) => {
+            if status == http::StatusCode::FORBIDDEN {
+                auth.stats.foreign();
+            }
+            Ok(full(guard::refusal(status, text)))
+        }
         Verdict::Pass => {
             let sid = guard::request_sid(&req).map(str::to_owned);
             let res = sio.oneshot(req).await?;

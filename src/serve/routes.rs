@@ -98,7 +98,8 @@ async fn page(
     if !live {
         match issue_session(auth).await {
             Ok(cookie) => {
-                tracing::info!(peer = %ShowPeer(peer.as_ref()), "issued a new session cookie");
+                tracing::debug!(peer = %ShowPeer(peer.as_ref()), "issued a new session cookie");
+                auth.stats.issued();
                 response = response.header(header::SET_COOKIE, cookie.to_string());
             }
             Err(unavailable) => return unavailable,
@@ -118,7 +119,7 @@ async fn issue_session(auth: &Authorizer) -> Result<SetCookie, Response<String>>
     let sid = new_sid().map_err(|e| cannot_issue(e.into()))?;
     let session = Session::new(serde_json::Map::new(), auth.max_age, now);
     if let Err(e) = auth.store.set(&sid, &session).await {
-        tracing::warn!(%e, "cannot store a new session");
+        tracing::debug!(%e, "cannot store a new session");
         return Err(text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE));
     }
     let cookie = SetCookie::new(&auth.cookie_name, &auth.keyring.sign(&sid))
@@ -141,7 +142,7 @@ async fn logout(auth: &Authorizer, headers: &HeaderMap) -> Response<String> {
             let destroyed = match auth.store.destroy(&verified.sid).await {
                 Ok(destroyed) => destroyed,
                 Err(e) => {
-                    tracing::warn!(%e, "cannot destroy a session");
+                    tracing::debug!(%e, "cannot destroy a session");
                     return text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE);
                 }
             };
@@ -152,7 +153,7 @@ async fn logout(auth: &Authorizer, headers: &HeaderMap) -> Response<String> {
         }
         _ => false,
     };
-    tracing::info!(destroyed, "logout");
+    tracing::debug!(destroyed, "logout");
     let mut response = Response::builder()
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::CACHE_CONTROL, "no-store");
