@@ -34,8 +34,8 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
         }
         &'sio-auth;serve'= {
             cand --listen 'Address to listen on; port 0 picks a free port. The bound address is printed as `listening on http://ADDR`'
-            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
-            cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
+            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
+            cand --secret-file 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
             cand --interval 'Time between a socket''s ticks, counted from its connection; a bare number is milliseconds (e.g. 1000, 250ms, 2s)'
             cand --event 'Name of the tick event'
@@ -55,8 +55,8 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
         &'sio-auth;sign'= {
             cand --format 'What to print'
             cand --count 'Mint this many cookies, one per line, each for a new random sid'
-            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
-            cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
+            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
+            cand --secret-file 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
             cand --max-age 'Lifetime of the cookie (e.g. 3600, 90m, 7d); adds Max-Age and Expires'
             cand --domain 'Domain attribute'
@@ -73,8 +73,8 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
         }
         &'sio-auth;verify'= {
             cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
-            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
-            cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
+            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
+            cand --secret-file 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
             cand --json 'Print one JSON object per input on stdout: valid, sid, secret_index, reason (and session with --show)'
             cand --show 'With --store: print each live session''s data (its JSON) instead of its sid'
@@ -103,8 +103,8 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
         }
         &'sio-auth;revoke'= {
             cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
-            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
-            cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
+            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
+            cand --secret-file 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -119,8 +119,8 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --forged 'Share of connections (0 to 1) that send a forged cookie (cycle mode)'
             cand --cookie 'Send this Cookie header instead of signing fresh cookies'
             cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
-            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
-            cand --secret-file 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
+            cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
+            cand --secret-file 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
             cand --namespace 'Namespace to join'
             cand --first-tick 'In cycle mode, also wait for the first event after being authorized'

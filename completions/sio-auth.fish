@@ -36,8 +36,8 @@ complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "completions" -d '
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l listen -d 'Address to listen on; port 0 picks a free port. The bound address is printed as `listening on http://ADDR`' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l cookie-name -d 'Name of the session cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l interval -d 'Time between a socket\'s ticks, counted from its connection; a bare number is milliseconds (e.g. 1000, 250ms, 2s)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l event -d 'Name of the tick event' -r
@@ -57,8 +57,8 @@ raw\t'The signed value before percent-encoding: `s:<sid>.<signature>`'
 set-cookie\t'The whole Set-Cookie header value, with attributes'
 json\t'One JSON object with all of the above and the sid'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l count -d 'Mint this many cookies, one per line, each for a new random sid' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l cookie-name -d 'Name of the session cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l max-age -d 'Lifetime of the cookie (e.g. 3600, 90m, 7d); adds Max-Age and Expires' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l domain -d 'Domain attribute' -r
@@ -73,8 +73,8 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l no-http-only 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l cookie-name -d 'Name of the session cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l json -d 'Print one JSON object per input on stdout: valid, sid, secret_index, reason (and session with --show)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l show -d 'With --store: print each live session\'s data (its JSON) instead of its sid'
@@ -97,8 +97,8 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l reconnect 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l cookie-name -d 'Name of the session cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s V -l version -d 'Print version'
@@ -111,8 +111,8 @@ default\t'The official client\'s default: a polling handshake, then an upgrade t
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l forged -d 'Share of connections (0 to 1) that send a forged cookie (cycle mode)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie -d 'Send this Cookie header instead of signing fresh cookies' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret-file -d 'A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET gives one secret when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie-name -d 'Name of the session cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l namespace -d 'Namespace to join' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l first-tick -d 'In cycle mode, also wait for the first event after being authorized'

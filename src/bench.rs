@@ -51,7 +51,7 @@ impl Cookies {
         const POOL: usize = 4096;
         let name = &args.cookie_name.cookie_name;
         let (sids, valid) = match &args.cookie {
-            Some(cookie) => (Vec::new(), vec![cookie.clone()]),
+            Some(cookie) => (Vec::new(), vec![cookie.expose().to_owned()]),
             None => {
                 let keyring = secrets::keyring(&args.secrets)?;
                 let sids = (0..POOL)

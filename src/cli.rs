@@ -93,17 +93,47 @@ pub(crate) enum Command {
     Man,
 }
 
+/// A command-line value that is a credential (a secret, a cookie, a header value): its `Debug`
+/// never shows it, so neither does a `{:?}` of the parsed arguments.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Redacted(String);
+
+impl Redacted {
+    /// The value itself, for the code that must use it.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Redacted {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(redacted)")
+    }
+}
+
 /// Where the secrets come from; shared by every command that signs or verifies.
+///
+/// A secret is one line of text from every source: a trailing line break (`\n` or `\r\n`) is
+/// not part of it, whether it comes from --secret, SIO_AUTH_SECRET, a secret file or stdin, and a
+/// line break anywhere else is an error (in a file, it separates two secrets).
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SecretArgs {
-    /// A secret; repeat to rotate: the first signs, every one verifies. Visible to other users
-    /// in the process list: prefer --secret-file or SIO_AUTH_SECRET.
-    #[arg(long = "secret", value_name = "SECRET", hide_env_values = true)]
-    pub(crate) secrets: Vec<String>,
+    /// A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is
+    /// dropped, as in a secret file. Visible to other users in the process list: prefer
+    /// --secret-file or SIO_AUTH_SECRET.
+    #[arg(long = "secret", value_name = "SECRET")]
+    pub(crate) secrets: Vec<Redacted>,
 
-    /// A file with one secret per line (the first signs, all verify). [env: SIO_AUTH_SECRET
-    /// gives one secret when neither option is used. Default: a secret file created on first use
-    /// in $XDG_DATA_HOME/sio-auth/secret]
+    /// A file with one secret per line (the first signs, all verify; line breaks and blank lines
+    /// are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one
+    /// secret, without its trailing line break, when neither option is used. Default: a secret
+    /// file created on first use in $XDG_DATA_HOME/sio-auth/secret]
     #[arg(long, value_name = "PATH")]
     pub(crate) secret_file: Option<PathBuf>,
 }
@@ -148,7 +178,7 @@ pub(crate) struct ServeArgs {
 
     /// Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB`
     /// (connect-redis's format, shared with Node apps).
-    #[arg(long, value_name = "URL", default_value = "memory", env = "SIO_AUTH_STORE", value_parser = parse_store_url)]
+    #[arg(long, value_name = "URL", default_value = "memory", env = "SIO_AUTH_STORE", hide_env_values = true, value_parser = StoreUrlParser { shared: false })]
     pub(crate) store: StoreUrl,
 
     /// Accept a handshake only when its signed sid names a live session in the store
@@ -208,7 +238,7 @@ pub(crate) struct Requirement {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SharedStoreArg {
     /// Session store shared with the server: `redis://HOST:PORT/DB`.
-    #[arg(long, value_name = "URL", env = "SIO_AUTH_STORE", value_parser = parse_shared_store)]
+    #[arg(long, value_name = "URL", env = "SIO_AUTH_STORE", hide_env_values = true, value_parser = StoreUrlParser { shared: true })]
     pub(crate) store: Option<StoreUrl>,
 }
 
@@ -314,7 +344,7 @@ Exit codes:
 pub(crate) struct VerifyArgs {
     /// Cookies to check; with none, or `-`, one per line is read from standard input.
     #[arg(value_name = "COOKIE")]
-    pub(crate) cookies: Vec<String>,
+    pub(crate) cookies: Vec<Redacted>,
 
     /// Print one JSON object per input on stdout: valid, sid, secret_index, reason (and
     /// session with --show).
@@ -357,7 +387,7 @@ pub(crate) struct ConnectArgs {
     /// Session cookie: a name=value pair, a whole Cookie header, or a bare value (named by
     /// --cookie-name).
     #[arg(long, value_name = "COOKIE", conflicts_with_all = ["cookie_file", "login"])]
-    pub(crate) cookie: Option<String>,
+    pub(crate) cookie: Option<Redacted>,
 
     /// Read the cookie from a file (keeps it out of the process list).
     #[arg(long, value_name = "PATH", conflicts_with = "login")]
@@ -392,7 +422,7 @@ pub(crate) struct ConnectArgs {
 
     /// Extra request header, `Name: value`; repeatable.
     #[arg(long = "header", value_name = "NAME: VALUE", value_parser = parse_header_arg)]
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, Redacted)>,
 
     /// Print one JSON object per event: event, args, received_at (epoch ms).
     #[arg(long)]
@@ -418,10 +448,10 @@ Exit codes:
 pub(crate) struct RevokeArgs {
     /// Cookies or session ids to revoke.
     #[arg(value_name = "COOKIE|SID", required = true)]
-    pub(crate) targets: Vec<String>,
+    pub(crate) targets: Vec<Redacted>,
 
     /// Session store shared with the server: `redis://HOST:PORT/DB`.
-    #[arg(long, value_name = "URL", env = "SIO_AUTH_STORE", value_parser = parse_shared_store, required = true)]
+    #[arg(long, value_name = "URL", env = "SIO_AUTH_STORE", hide_env_values = true, value_parser = StoreUrlParser { shared: true }, required = true)]
     pub(crate) store: StoreUrl,
 
     #[command(flatten)]
@@ -498,7 +528,7 @@ pub(crate) struct BenchArgs {
 
     /// Send this Cookie header instead of signing fresh cookies.
     #[arg(long, value_name = "COOKIE")]
-    pub(crate) cookie: Option<String>,
+    pub(crate) cookie: Option<Redacted>,
 
     /// Create a session in this store for every signed cookie, for servers that run with
     /// `--require-session` (sio-auth serve, or an Express app with connect-redis).
@@ -632,13 +662,42 @@ fn parse_origin(text: &str) -> Result<String, String> {
     Ok(url.origin().ascii_serialization())
 }
 
-fn parse_shared_store(text: &str) -> Result<StoreUrl, String> {
-    match parse_store_url(text)? {
-        StoreUrl::Memory => Err(
-            "the memory store lives inside `sio-auth serve`; use a shared store (redis://HOST:PORT/DB)"
-                .to_owned(),
-        ),
-        url => Ok(url),
+/// `--store`'s parser. clap's own error for a bad value quotes the value, password and all:
+/// this one shows it with the password replaced by `***`, on one line.
+#[derive(Debug, Clone, Copy)]
+struct StoreUrlParser {
+    /// Whether the store must be shared with a server (`sign`, `verify`, `revoke`, `bench`).
+    shared: bool,
+}
+
+impl clap::builder::TypedValueParser for StoreUrlParser {
+    type Value = StoreUrl;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<StoreUrl, clap::Error> {
+        let invalid = |shown: &str, why: &str| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid --store {shown}: {why}\n"),
+            )
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| invalid("value", "it is not UTF-8"))?;
+        let shown = crate::store::redact_password(text);
+        match parse_store_url(text) {
+            Ok(StoreUrl::Memory) if self.shared => Err(invalid(
+                &shown,
+                "the memory store lives inside `sio-auth serve`; use a shared store \
+                 (redis://HOST:PORT/DB)",
+            )),
+            Ok(url) => Ok(url),
+            Err(why) => Err(invalid(&shown, &why)),
+        }
     }
 }
 
@@ -685,7 +744,7 @@ fn parse_http_url(text: &str) -> Result<url::Url, String> {
     }
 }
 
-fn parse_header_arg(text: &str) -> Result<(String, String), String> {
+fn parse_header_arg(text: &str) -> Result<(String, Redacted), String> {
     let (name, value) = text.split_once(':').ok_or("expected `Name: value`")?;
     let name = name.trim();
     let value = value.trim();
@@ -695,7 +754,7 @@ fn parse_header_arg(text: &str) -> Result<(String, String), String> {
     if value.bytes().any(|b| b < 0x20 && b != b'\t' || b == 0x7f) {
         return Err("a header value must not contain control characters".to_owned());
     }
-    Ok((name.to_owned(), value.to_owned()))
+    Ok((name.to_owned(), Redacted(value.to_owned())))
 }
 
 /// A duration like `250ms`, `10s`, `5m`, `2h`, `7d`; a bare number is in `bare_unit`.
@@ -820,6 +879,42 @@ mod tests {
         assert!(parse_requirement("user/role=admin").is_err());
         assert!(parse_requirement("/user/role").is_err());
         assert_eq!(parse_requirement("/a=").unwrap().value, Value::from(""));
+    }
+
+    /// Regression: `SecretArgs.secrets`, the cookie fields and `--store`'s URL derived `Debug`
+    /// with their values.
+    #[test]
+    fn debug_output_shows_no_credential() {
+        const PASSWORD: &str = "store-pass-hunter2";
+        const SECRET: &str = "the-secret-hunter2";
+        const COOKIE: &str = "cookie-value-hunter2";
+        let store = format!("redis://:{PASSWORD}@127.0.0.1:6379/0");
+        for args in [
+            vec!["serve", "--secret", SECRET, "--store", &store],
+            vec!["sign", "--secret", SECRET, "--store", &store],
+            vec!["verify", "--secret", SECRET, COOKIE, "--store", &store],
+            vec!["revoke", COOKIE, "--secret", SECRET, "--store", &store],
+            vec![
+                "bench", "--cookie", COOKIE, "--secret", SECRET, "--store", &store,
+            ],
+            vec![
+                "connect",
+                "--cookie",
+                COOKIE,
+                "--header",
+                &format!("Cookie: a={COOKIE}"),
+                "--header",
+                &format!("Authorization: Bearer {COOKIE}"),
+            ],
+        ] {
+            let cli = Cli::try_parse_from(std::iter::once("sio-auth").chain(args.clone()))
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let debug = format!("{cli:?}");
+            assert!(debug.contains("(redacted)"), "{debug}");
+            for credential in [PASSWORD, SECRET, COOKIE] {
+                assert!(!debug.contains(credential), "{args:?}: {debug}");
+            }
+        }
     }
 
     #[test]

@@ -51,7 +51,7 @@ use sio_auth::cookie::{Pasted, encode_uri_component, find_cookie, read_pasted};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
-use crate::cli::{ConnectArgs, Transport};
+use crate::cli::{ConnectArgs, Redacted, Transport};
 use crate::exit::{Exit, ExitOnError as _, failure, one_line, read_named_file};
 
 /// How long connecting may take when `--timeout` is not given: socket.io-client's default.
@@ -137,9 +137,10 @@ struct Plan {
     cookie: CookieSource,
     cookie_name: String,
     /// Cookie values given with `--header 'Cookie: …'`, sent before ours.
-    header_cookies: Vec<String>,
-    /// Other `--header`s, duplicates joined with `, `.
-    headers: Vec<(String, String)>,
+    header_cookies: Vec<CookieHeader>,
+    /// Other `--header`s, duplicates joined with `, `; their values may be credentials too
+    /// (`Authorization`).
+    headers: Vec<(String, Redacted)>,
     namespace: String,
     events: EventFilter,
     count: Option<u64>,
@@ -157,7 +158,7 @@ impl Plan {
         socket_url.set_fragment(None);
         let cookie_name = args.cookie_name.cookie_name.clone();
         let cookie = if let Some(cookie) = &args.cookie {
-            CookieSource::Given(cookie_header(cookie, &cookie_name)?)
+            CookieSource::Given(cookie_header(cookie.expose(), &cookie_name)?)
         } else if let Some(path) = &args.cookie_file {
             let text = String::from_utf8(read_named_file(path, "the cookie file")?)
                 .map_err(|_| anyhow!("the cookie file {} is not UTF-8 text", path.display()))?;
@@ -181,16 +182,15 @@ impl Plan {
         }
 
         let mut header_cookies = Vec::new();
-        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut headers: Vec<(String, Redacted)> = Vec::new();
         for (name, value) in &args.headers {
             if name.eq_ignore_ascii_case("cookie") {
-                header_cookies.push(value.clone());
+                header_cookies.push(CookieHeader(value.expose().to_owned()));
             } else if let Some((_, joined)) = headers
                 .iter_mut()
                 .find(|(n, _)| n.eq_ignore_ascii_case(name))
             {
-                joined.push_str(", ");
-                joined.push_str(value);
+                *joined = Redacted::from(format!("{}, {}", joined.expose(), value.expose()));
             } else {
                 headers.push((name.clone(), value.clone()));
             }
@@ -682,7 +682,7 @@ fn client_builder(
         builder = builder.tls_config(tls.clone());
     }
     for (name, value) in &plan.headers {
-        builder = builder.opening_header(name.clone(), value.clone());
+        builder = builder.opening_header(name.clone(), value.expose().to_owned());
     }
     if let Some(cookie) = wiring.cookie {
         // On the polling handshake and on the WebSocket upgrade alike.
@@ -860,7 +860,7 @@ async fn login(plan: &Plan, tls: &native_tls::TlsConnector) -> anyhow::Result<Co
     for _ in 0..=MAX_REDIRECTS {
         let mut request = client.get(url.clone());
         for (name, value) in &plan.headers {
-            request = request.header(name, value);
+            request = request.header(name, value.expose());
         }
         let pairs: Vec<String> = jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
         if let Some(cookie) = join_cookies(
@@ -938,11 +938,14 @@ fn is_expired(cookie: &cookie::Cookie<'_>) -> bool {
 }
 
 /// `--header 'Cookie: …'` values first, then ours, as one header.
-fn join_cookies(from_headers: &[String], ours: Option<&CookieHeader>) -> Option<CookieHeader> {
+fn join_cookies(
+    from_headers: &[CookieHeader],
+    ours: Option<&CookieHeader>,
+) -> Option<CookieHeader> {
     let parts: Vec<&str> = from_headers
         .iter()
-        .map(String::as_str)
-        .chain(ours.map(|c| c.0.as_str()))
+        .chain(ours)
+        .map(|c| c.0.as_str())
         .collect();
     (!parts.is_empty()).then(|| CookieHeader(parts.join("; ")))
 }
@@ -1006,6 +1009,34 @@ mod tests {
         assert!(cookie_header("Cookie:  ", "express.sid").is_err());
         assert!(cookie_header("", "express.sid").is_err());
         assert!(cookie_header("a=b\r\nX-Evil: 1", "express.sid").is_err());
+    }
+
+    /// Regression: `Plan.header_cookies` and the other headers derived `Debug` with their values.
+    #[test]
+    fn plan_debug_shows_no_credential() {
+        use clap::Parser as _;
+        let cli = crate::cli::Cli::try_parse_from([
+            "sio-auth",
+            "connect",
+            "--cookie",
+            "express.sid=cookie-hunter2",
+            "--header",
+            "Cookie: other=header-cookie-hunter2",
+            "--header",
+            "Authorization: Bearer token-hunter2",
+            "--header",
+            "authorization: second-hunter2",
+        ])
+        .expect("parses");
+        let crate::cli::Command::Connect(args) = &cli.command else {
+            panic!("not connect");
+        };
+        let plan = Plan::new(args).expect("a plan");
+        let debug = format!("{plan:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("Authorization"), "{debug}");
+        let joined = &plan.headers[0].1;
+        assert_eq!(joined.expose(), "Bearer token-hunter2, second-hunter2");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub(crate) fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
     let mut sids = Vec::new();
     let mut negative = false;
     for (i, target) in args.targets.iter().enumerate() {
+        let target = target.expose();
         if looks_like_cookie(target) {
             if keyring.is_none() {
                 keyring = Some(secrets::keyring(&args.secrets)?);
@@ -29,7 +30,7 @@ pub(crate) fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
                 }
             }
         } else {
-            sids.push(target.clone());
+            sids.push(target.to_owned());
         }
     }
     let store = store::open(&args.store)?;

@@ -1,5 +1,10 @@
 //! Resolving the secret options (`--secret`, `--secret-file`, `SIO_AUTH_SECRET`, the default
 //! secret file) into a keyring, with warnings for weak secrets.
+//!
+//! A secret is one line of text, whatever its source: a trailing line break (`\n` or `\r\n`)
+//! is not part of it (a file's lines, `echo secret |`, an environment variable filled from
+//! a file), and a line break anywhere else is refused (in a file, it separates two secrets).
+//! So the same text gives the same secret from every source.
 
 use std::fs;
 use std::io::{self, Write as _};
@@ -20,6 +25,7 @@ enum Origin {
     Flag(usize),
     Env,
     File(PathBuf, usize),
+    Stdin(usize),
 }
 
 impl std::fmt::Display for Origin {
@@ -28,26 +34,46 @@ impl std::fmt::Display for Origin {
             Self::Flag(n) => write!(f, "--secret #{n}"),
             Self::Env => write!(f, "{SECRET_ENV}"),
             Self::File(path, line) => write!(f, "{} line {line}", path.display()),
+            Self::Stdin(line) => write!(f, "stdin line {line}"),
         }
     }
+}
+
+/// `--secret-file -`: the secrets come from stdin.
+pub(crate) fn reads_stdin(args: &SecretArgs) -> bool {
+    args.secret_file.as_deref() == Some(Path::new("-"))
+}
+
+/// One secret given whole (`--secret`, the environment): without its trailing line break, and
+/// refused when it has another one.
+fn one_line(text: &str, origin: &Origin) -> anyhow::Result<Secret> {
+    let line = text
+        .strip_suffix('\n')
+        .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
+    if line.contains(['\n', '\r']) {
+        bail!(
+            "{origin}: a secret is one line, and this one has a line break inside (a trailing \
+             one is dropped; for several secrets, use a secret file with one per line)"
+        );
+    }
+    Secret::new(line).map_err(|e| anyhow!("{origin}: {e}"))
 }
 
 /// Builds the keyring the options ask for, printing warnings about weak secrets on stderr.
 pub(crate) fn keyring(args: &SecretArgs) -> anyhow::Result<Keyring> {
     let mut secrets: Vec<(Origin, Secret)> = Vec::new();
     for (i, s) in args.secrets.iter().enumerate() {
-        let secret = Secret::new(s.as_str()).map_err(|e| anyhow!("--secret #{}: {e}", i + 1))?;
-        secrets.push((Origin::Flag(i + 1), secret));
+        let origin = Origin::Flag(i + 1);
+        secrets.push((origin.clone(), one_line(s.expose(), &origin)?));
     }
-    if let Some(path) = &args.secret_file {
+    if reads_stdin(args) {
+        secrets.extend(read_secret_stdin()?);
+    } else if let Some(path) = &args.secret_file {
         secrets.extend(read_secret_file(path)?);
     }
     if secrets.is_empty() {
         match std::env::var(SECRET_ENV) {
-            Ok(value) => {
-                let secret = Secret::new(value).map_err(|e| anyhow!("{SECRET_ENV}: {e}"))?;
-                secrets.push((Origin::Env, secret));
-            }
+            Ok(value) => secrets.push((Origin::Env, one_line(&value, &Origin::Env)?)),
             Err(std::env::VarError::NotUnicode(_)) => bail!("{SECRET_ENV} is not valid UTF-8"),
             Err(std::env::VarError::NotPresent) => {
                 let path = default_secret_path()?;
@@ -69,23 +95,51 @@ pub(crate) fn keyring(args: &SecretArgs) -> anyhow::Result<Keyring> {
 fn read_secret_file(path: &Path) -> anyhow::Result<Vec<(Origin, Secret)>> {
     let shown = path.display();
     let bytes = read_named_file(path, "secret file")?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| anyhow!("secret file {shown} is not UTF-8 text"))?;
-    let secrets: Vec<_> = text
-        .split('\n')
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            Secret::new(line)
-                .ok()
-                .map(|s| (Origin::File(path.to_owned(), i + 1), s))
-        })
-        .collect();
-    if secrets.is_empty() {
-        bail!("secret file {shown} holds no secret (one per line expected)");
-    }
+    let secrets = secret_lines(bytes, |line| Origin::File(path.to_owned(), line))
+        .map_err(|why| anyhow!("secret file {shown} {why}"))?;
     if let Ok(meta) = fs::metadata(path) {
         warn_if_readable_by_others(path, &meta);
+    }
+    Ok(secrets)
+}
+
+/// `--secret-file -`: the lines of stdin, as a secret file's. Never from a terminal, where the
+/// secret would be on screen as it is typed.
+fn read_secret_stdin() -> anyhow::Result<Vec<(Origin, Secret)>> {
+    use std::io::Read as _;
+    let mut stdin = io::stdin().lock();
+    if io::IsTerminal::is_terminal(&stdin) {
+        bail!(
+            "--secret-file - reads the secret from stdin, which is a terminal (it would be shown \
+             as it is typed): pipe it in, e.g. `--secret-file - < FILE`"
+        );
+    }
+    let mut bytes = Vec::new();
+    stdin
+        .read_to_end(&mut bytes)
+        .context("cannot read the secret from stdin")?;
+    secret_lines(bytes, Origin::Stdin).map_err(|why| anyhow!("--secret-file - (stdin) {why}"))
+}
+
+/// The secrets of a secret file's text, one per non-blank line; the error completes a sentence
+/// about the file.
+fn secret_lines(
+    bytes: Vec<u8>,
+    origin: impl Fn(usize) -> Origin,
+) -> Result<Vec<(Origin, Secret)>, &'static str> {
+    let text = String::from_utf8(bytes).map_err(|_| "is not UTF-8 text")?;
+    let mut secrets = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.contains('\r') {
+            return Err("has a line with a carriage return inside (one secret per line expected)");
+        }
+        if let Ok(secret) = Secret::new(line) {
+            secrets.push((origin(i + 1), secret));
+        }
+    }
+    if secrets.is_empty() {
+        return Err("holds no secret (one per line expected)");
     }
     Ok(secrets)
 }

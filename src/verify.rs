@@ -6,7 +6,7 @@ use std::io::{self, Write as _};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use sio_auth::cookie::{Keyring, Rejection, Verified};
 
 use crate::cli::StoreUrl;
@@ -47,6 +47,13 @@ impl Reason {
 }
 
 pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
+    let from_stdin = args.cookies.is_empty() || args.cookies.iter().any(|c| c.expose() == "-");
+    if from_stdin && secrets::reads_stdin(&args.secrets) {
+        bail!(
+            "stdin cannot carry both the secret (--secret-file -) and the cookies: give the \
+             cookies as arguments"
+        );
+    }
     let keyring = secrets::keyring(&args.secrets)?;
     let store = match &args.store.store {
         Some(url) => Some(Lookup {
@@ -69,12 +76,11 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
         err: io::BufWriter::new(io::stderr().lock()),
         invalid: 0,
     };
-    let from_stdin = args.cookies.is_empty() || args.cookies.iter().any(|c| c == "-");
     let mut index = 0;
     for cookie in &args.cookies {
         index += 1;
-        if cookie != "-" {
-            answers.answer(index, "argument", Ok(cookie))?;
+        if cookie.expose() != "-" {
+            answers.answer(index, "argument", Ok(cookie.expose()))?;
         }
     }
     if from_stdin {

@@ -468,23 +468,55 @@ fn bad_names_sids_and_secret_files_are_usage_errors() {
         .stderr(contains("SIO_AUTH_SECRET"));
 }
 
+/// A secret file that cannot be opened is a usage error naming the reason, in a form that
+/// runs as root too (regression: as root the test did nothing, since root reads a mode-000
+/// file): a Unix socket, which no process can open(2) (ENXIO), and a mode-000 file read by an
+/// unprivileged user (as root, through `setpriv`; SKIPPED loudly without it).
 #[cfg(unix)]
 #[test]
 fn unreadable_secret_file() {
     use std::os::unix::fs::PermissionsExt as _;
     let sb = Sandbox::new();
+    let socket_path = sb.path().join("socket");
+    let _socket = std::os::unix::net::UnixListener::bind(&socket_path).expect("a unix socket");
+    sb.cmd()
+        .args(["verify", "x", "--secret-file"])
+        .arg(&socket_path)
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read secret file"))
+        .stderr(contains("No such device or address"));
+
     let file = sb.write("locked", "a-perfectly-good-secret-of-enough-length\n");
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::read(&file).is_ok() {
-        // Root reads anything; the other unreadable cases are covered above.
-        eprintln!("note: running as root, mode 000 does not make a file unreadable");
-        return;
-    }
-    sb.cmd()
+    let as_root = std::fs::read(&file).is_ok();
+    let mut cmd = if as_root {
+        // Root reads anything: read it as `nobody`, who can reach the sandbox but not the file.
+        std::fs::set_permissions(sb.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let setpriv = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+            .status();
+        if !setpriv.is_ok_and(|s| s.success()) {
+            missing_peer(
+                "unreadable_secret_file",
+                "running as root without a working `setpriv` to drop privileges",
+            );
+            return;
+        }
+        let mut cmd = assert_cmd::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()]);
+        cmd
+    } else {
+        assert_cmd::Command::new(bin())
+    };
+    cmd.env("XDG_DATA_HOME", sb.path().join("data"))
+        .env("HOME", sb.path())
+        .env_remove("SIO_AUTH_SECRET")
         .args(["verify", "x", "--secret-file"])
         .arg(&file)
         .assert()
         .code(2)
+        .stderr(contains("cannot read secret file"))
         .stderr(contains("Permission denied"));
 }
 
@@ -534,6 +566,214 @@ fn secrets_stay_out_of_help_and_errors() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&bad.stderr).contains(secret));
+}
+
+/// Regression: with `SIO_AUTH_STORE=redis://:PASSWORD@…` set, the --help of serve, sign,
+/// verify, revoke and bench printed it (clap shows env values), and a store URL that fails to
+/// parse was echoed whole in the error.
+#[test]
+fn store_passwords_stay_out_of_help_and_errors() {
+    const PASSWORD: &str = "pw-hunter2-pw";
+    let sb = Sandbox::new();
+    let good = format!("redis://:{PASSWORD}@127.0.0.1:6379/0");
+    for command in ["serve", "sign", "verify", "revoke", "bench", "connect"] {
+        let out = sb
+            .cmd()
+            .args([command, "--help"])
+            .env("SIO_AUTH_STORE", &good)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {out:?}");
+        let shown = format!(
+            "{}{}",
+            stdout_of(&out),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!shown.contains(PASSWORD), "{command} --help: {shown}");
+    }
+    // Bad inputs: a port that is not a number; a password with `/` and `@` in it (not
+    // percent-encoded, so the URL does not parse); a shared store that is the memory one; the
+    // password of a unix socket URL in its query.
+    for (url, shown) in [
+        (
+            format!("redis://:{PASSWORD}@127.0.0.1:xx/0"),
+            "redis://:***@127.0.0.1:xx/0",
+        ),
+        (
+            format!("redis://ann:a/b@{PASSWORD}@127.0.0.1:6379/0"),
+            "redis://ann:***@127.0.0.1:6379/0",
+        ),
+        (
+            format!("unix://not-a-path/x?pass={PASSWORD}"),
+            "unix://not-a-path/x?pass=***",
+        ),
+    ] {
+        for (command, via_env) in [
+            ("serve", false),
+            ("serve", true),
+            ("sign", false),
+            ("verify", true),
+            ("revoke", false),
+            ("bench", true),
+        ] {
+            let mut cmd = sb.cmd();
+            cmd.args([command, "--secret", "s"]);
+            if command == "revoke" {
+                cmd.arg("some-sid");
+            }
+            if via_env {
+                cmd.env("SIO_AUTH_STORE", &url);
+            } else {
+                cmd.args(["--store", &url]);
+            }
+            let out = cmd.output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let case = format!("{command} {url:?} (env: {via_env})");
+            assert_eq!(out.status.code(), Some(2), "{case}: {stderr}");
+            assert!(!stderr.contains(PASSWORD), "{case}: {stderr}");
+            assert!(stderr.contains(shown), "{case}: {stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{case}: {stderr}");
+        }
+    }
+}
+
+/// A secret is one line from every source: the trailing line break that a secret file's line
+/// never had is dropped from --secret and SIO_AUTH_SECRET too (regression: they kept it, so the
+/// same text signed differently), and `--secret-file -` reads the same lines from stdin.
+#[test]
+fn a_secret_is_one_line_from_every_source() {
+    const SECRET: &str = "Zq3xV8bN1mK5tR7wY2cL9pD4hJ6gF0sA";
+    let sb = Sandbox::new();
+    let sign = |cmd: &mut assert_cmd::Command| {
+        let out = cmd.args(["--format", "raw"]).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains(SECRET),
+            "{out:?}"
+        );
+        stdout_of(&out)
+    };
+    let expected = sign(sb.cmd().args(["sign", "abc", "--secret", SECRET]));
+    let expected = expected.trim_end();
+    let file = sb.write("secret", format!("{SECRET}\n"));
+    let bare_file = sb.write("bare", SECRET);
+    let crlf_file = sb.write("crlf", format!("{SECRET}\r\n"));
+    #[cfg(unix)]
+    for path in [&file, &bare_file, &crlf_file] {
+        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+    }
+    let cases: Vec<(&str, assert_cmd::Command)> = vec![
+        ("--secret with \\n", {
+            let mut c = sb.cmd();
+            c.args(["sign", "abc", "--secret", &format!("{SECRET}\n")]);
+            c
+        }),
+        ("--secret with \\r\\n", {
+            let mut c = sb.cmd();
+            c.args(["sign", "abc", "--secret", &format!("{SECRET}\r\n")]);
+            c
+        }),
+        ("SIO_AUTH_SECRET with \\n", {
+            let mut c = sb.cmd();
+            c.args(["sign", "abc"])
+                .env("SIO_AUTH_SECRET", format!("{SECRET}\n"));
+            c
+        }),
+        ("SIO_AUTH_SECRET", {
+            let mut c = sb.cmd();
+            c.args(["sign", "abc"]).env("SIO_AUTH_SECRET", SECRET);
+            c
+        }),
+        ("a file", {
+            let mut c = sb.cmd();
+            c.args(["sign", "abc", "--secret-file"]).arg(&file);
+            c
+        }),
+        ("a file without a final line break", {
+            let mut c = sb.cmd();
+            c.args(["sign", "abc", "--secret-file"]).arg(&bare_file);
+            c
+        }),
+        ("a CRLF file", {
+            let mut c = sb.cmd();
+            c.args(["sign", "abc", "--secret-file"]).arg(&crlf_file);
+            c
+        }),
+        ("stdin", {
+            let mut c = sb.cmd();
+            c.args(["sign", "abc", "--secret-file", "-"])
+                .write_stdin(format!("{SECRET}\n"));
+            c
+        }),
+    ];
+    for (case, mut cmd) in cases {
+        assert_eq!(sign(&mut cmd).trim_end(), expected, "{case}");
+    }
+    // Two secrets from stdin rotate like a file's: the second still verifies.
+    sb.cmd()
+        .args(["verify", "--secret-file", "-", expected])
+        .write_stdin(format!("another-secret-{SECRET}\n{SECRET}\n"))
+        .assert()
+        .success()
+        .stdout("abc\n");
+    // Bad inputs: a line break inside a secret given whole, a carriage return inside a line,
+    // stdin asked to carry both the secret and the cookies, an empty stdin.
+    for (mut cmd, message) in [
+        (
+            {
+                let mut c = sb.cmd();
+                c.args(["sign", "--secret", &format!("{SECRET}\nsecond")]);
+                c
+            },
+            "--secret #1: a secret is one line",
+        ),
+        (
+            {
+                let mut c = sb.cmd();
+                c.arg("sign")
+                    .env("SIO_AUTH_SECRET", format!("{SECRET}\r\n\n"));
+                c
+            },
+            "SIO_AUTH_SECRET: a secret is one line",
+        ),
+        (
+            {
+                let mut c = sb.cmd();
+                c.args(["sign", "--secret-file", "-"])
+                    .write_stdin(format!("{SECRET}\rX\n"));
+                c
+            },
+            "carriage return inside",
+        ),
+        (
+            {
+                let mut c = sb.cmd();
+                c.args(["verify", "--secret-file", "-"])
+                    .write_stdin(format!("{SECRET}\n"));
+                c
+            },
+            "stdin cannot carry both the secret (--secret-file -) and the cookies",
+        ),
+        (
+            {
+                let mut c = sb.cmd();
+                c.args(["sign", "--secret-file", "-"]).write_stdin("");
+                c
+            },
+            "--secret-file - (stdin) holds no secret",
+        ),
+    ] {
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{message}: {stderr}");
+        assert!(
+            stderr.starts_with("sio-auth: error: ") && stderr.contains(message),
+            "{message}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(!stderr.contains(SECRET), "{stderr}");
+    }
 }
 
 #[test]

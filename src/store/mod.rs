@@ -182,8 +182,8 @@ pub(crate) trait SessionStore: Send + Sync + fmt::Debug {
     fn ended(&self) -> broadcast::Receiver<Ended>;
 }
 
-/// Where `--store` points.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where `--store` points. Neither `Display` nor `Debug` shows a password.
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum StoreUrl {
     /// The embedded store of `sio-auth serve`.
     Memory,
@@ -198,6 +198,44 @@ impl fmt::Display for StoreUrl {
             Self::Redis(url) => f.write_str(&redis::shown_url(url)),
         }
     }
+}
+
+impl fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Memory => f.write_str("Memory"),
+            Self::Redis(url) => f.debug_tuple("Redis").field(&redact_password(url)).finish(),
+        }
+    }
+}
+
+/// `text` with the password of a URL's userinfo (`redis://user:PASSWORD@host`) and the value of
+/// a `pass` or `password` query parameter (redis-rs reads `unix:///path?pass=…`) replaced by
+/// `***`. Works on the text, so it also hides the password of a URL that does not parse (for
+/// the error that says so); it may hide more than the password, never less.
+pub(crate) fn redact_password(text: &str) -> String {
+    let mut shown = text.to_owned();
+    if let Some(start) = text.find("://").map(|i| i + 3)
+        && let Some(at) = text[start..].rfind('@').map(|i| start + i)
+        && let Some(colon) = text[start..at].find(':').map(|i| start + i)
+    {
+        shown = format!("{}:***{}", &text[..colon], &text[at..]);
+    }
+    if let Some((head, query)) = shown.split_once('?') {
+        let query: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _))
+                    if key.eq_ignore_ascii_case("pass") || key.eq_ignore_ascii_case("password") =>
+                {
+                    format!("{key}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        shown = format!("{head}?{}", query.join("&"));
+    }
+    shown
 }
 
 /// `--store`'s value parser.
@@ -276,6 +314,32 @@ mod tests {
         ));
         assert!(parse_store_url("mysql://x").is_err());
         assert!(parse_store_url("").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted_even_from_urls_that_do_not_parse() {
+        for (url, shown) in [
+            (
+                "redis://:hunter2@127.0.0.1:6379/2",
+                "redis://:***@127.0.0.1:6379/2",
+            ),
+            ("redis://ann:hunter2@h/0", "redis://ann:***@h/0"),
+            // Does not parse: the port is not a number; the password has a '/' and an '@'.
+            ("redis://:hun/te@r2@h:xx/0", "redis://:***@h:xx/0"),
+            (
+                "unix:///run/redis.sock?db=1&pass=hunter2",
+                "unix:///run/redis.sock?db=1&pass=***",
+            ),
+            ("redis://ann@h/0", "redis://ann@h/0"),
+            ("memory", "memory"),
+        ] {
+            assert_eq!(redact_password(url), shown, "{url}");
+            let debug = format!("{:?}", StoreUrl::Redis(url.to_owned()));
+            assert!(
+                !debug.contains("hunter2") && !debug.contains("te@r2"),
+                "{debug}"
+            );
+        }
     }
 }
 

@@ -286,15 +286,7 @@ fn merged_flags(current: &str) -> String {
 
 /// The URL without its password, for messages.
 pub(crate) fn shown_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() {
-                let _ = parsed.set_password(Some("***"));
-            }
-            parsed.to_string()
-        }
-        Err(_) => "(invalid URL)".to_owned(),
-    }
+    super::redact_password(url)
 }
 
 #[cfg(test)]
