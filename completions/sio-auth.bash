@@ -91,7 +91,7 @@ _sio__auth() {
             return 0
             ;;
         sio__subcmd__auth__subcmd__bench)
-            opts="-h -V --clients --mode --duration --transport --first-tick --forged --cookie --store --secret --secret-file --cookie-name --namespace --json --help --version"
+            opts="-h -V --clients --mode --duration --transport --first-tick --forged --timeout --cookie --store --secret --secret-file --cookie-name --namespace --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -114,6 +114,10 @@ _sio__auth() {
                     return 0
                     ;;
                 --forged)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -490,13 +490,19 @@ store for every signed cookie before the run, for servers that require one (sio-
 Output: one summary on stdout (--json: one JSON object); progress on stderr. In hold mode,
 `sio-auth bench: holding N sockets` is printed on stderr once all of them are connected.
 
+Failures: a connection that fails (refused, reset, malformed answer, a step past --timeout,
+out of file descriptors) is counted under `errors` by cause, and a run with any failure exits
+non-zero after its summary, naming the main cause (e.g. raise `ulimit -n` for EMFILE).
+
 Exit codes:
-  0  the run completed and every verdict was the expected one
+  0  the run completed, nothing failed and every verdict was the expected one
   1  the server refused valid cookies or accepted forged ones (the summary counts them), or
      refused every socket to hold
   2  usage error (e.g. --forged with --mode hold)
-  3  no handshake completed (connection refused, not a Socket.IO server)
-  5  the summary cannot be written to stdout (a closed stdout, `| head`, ends quietly with 0)")]
+  3  connections failed: refused, reset, closed, not a Socket.IO server
+  4  connections failed mostly by timing out (a step took longer than --timeout)
+  5  this process ran out of file descriptors (raise ulimit -n), or the summary cannot be
+     written to stdout (a closed stdout, `| head`, ends quietly with 0)")]
 pub(crate) struct BenchArgs {
     /// Server URL.
     #[arg(value_name = "URL", default_value = "http://127.0.0.1:3000", value_parser = parse_http_url)]
@@ -525,6 +531,13 @@ pub(crate) struct BenchArgs {
     /// Share of connections (0 to 1) that send a forged cookie (cycle mode).
     #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = parse_share)]
     pub(crate) forged: f64,
+
+    /// How long each step may wait for the server: the TCP connect, the HTTP or WebSocket
+    /// handshake, the namespace's verdict, the first event. A step past it counts as a failed
+    /// connection (a timeout), and a cycle run ends at most this long after --duration; a bare
+    /// number is seconds (e.g. 5, 500ms).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_timeout)]
+    pub(crate) timeout: Duration,
 
     /// Send this Cookie header instead of signing fresh cookies.
     #[arg(long, value_name = "COOKIE")]

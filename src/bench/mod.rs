@@ -1,0 +1,463 @@
+//! `sio-auth bench`: a load generator for Socket.IO servers authorized by a session cookie.
+//!
+//! It speaks Engine.IO 4 / Socket.IO 5 itself (raw WebSocket frames, and a minimal HTTP/1.1
+//! client for the polling handshake) so that it costs far less CPU than the server it
+//! measures: a client that saturates its own core measures nothing. Everything a server sends
+//! is read through [`sio_auth::wire`], and every step waits at most `--timeout`.
+//!
+//! * `cycle`: `--clients` tasks each loop connect → handshake → authorized or refused
+//!   (→ first event with `--first-tick`) → close, for `--duration`; reports the rate and
+//!   latency percentiles (connect start to the namespace verdict), refusals, and with
+//!   `--forged` any forged cookie that was accepted or valid one that was refused.
+//! * `hold`: opens `--clients` sockets, answers pings, and measures each event's delay (receipt
+//!   time minus the epoch milliseconds it carries) for `--duration`.
+//!
+//! A run in which connections failed prints its summary, then exits non-zero with the main
+//! cause and what to do about it.
+
+mod client;
+mod failure;
+mod forgery;
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context as _, anyhow, bail};
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::json;
+use sio_auth::wire::socket::Verdict;
+use tokio_tungstenite::tungstenite::Message;
+
+use self::client::{Deadline, Target};
+use self::failure::Tally;
+use self::forgery::Cookies;
+use crate::cli::{BenchArgs, BenchMode, BenchTransport};
+use crate::exit::{Exit, ExitOnError as _};
+
+pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
+    check_usage(args).exit_with(Exit::Usage)?;
+    let target = Target::new(&args.url, &args.namespace)?;
+    let cookies = Arc::new(Cookies::new(args)?);
+    warn_about_open_files(args);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    if let Some(url) = &args.store.store {
+        let store = crate::store::open(url)?;
+        runtime
+            .block_on(async {
+                let now = SystemTime::now();
+                for sid in &cookies.sids {
+                    let session = crate::store::Session::new(serde_json::Map::new(), None, now);
+                    store.set(sid, &session).await?;
+                }
+                anyhow::Ok(())
+            })
+            .context("cannot create the sessions in the store")
+            .exit_with(Exit::Network)?;
+        eprintln!("sio-auth bench: created {} sessions", cookies.sids.len());
+    }
+    let (summary, failures) = match args.mode {
+        BenchMode::Cycle => runtime.block_on(cycle(args, target, cookies))?,
+        BenchMode::Hold => runtime.block_on(hold(args, target, cookies))?,
+    };
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    // Not println!, which panics when stdout cannot be written (`> /dev/full`).
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{summary}").context("cannot write to stdout")?;
+    } else if let Some(object) = summary.as_object() {
+        for (key, value) in object {
+            writeln!(out, "{key}: {value}").context("cannot write to stdout")?;
+        }
+    }
+    out.flush().context("cannot write to stdout")?;
+    drop(out);
+    let verdicts = wrong_verdicts(&summary);
+    match failures {
+        // Wrong verdicts make the run's figures meaningless whatever else happened: they are
+        // the exit code, the failures a warning.
+        Some(failures) if verdicts == Exit::Success => Err(failures),
+        Some(failures) => {
+            eprintln!("sio-auth bench: {failures:#}");
+            Ok(verdicts)
+        }
+        None => Ok(verdicts),
+    }
+}
+
+fn check_usage(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.mode == BenchMode::Hold {
+        if args.forged > 0.0 {
+            bail!("--forged is for --mode cycle: held sockets must all be authorized");
+        }
+        if args.transport != BenchTransport::Websocket {
+            bail!("--transport default is for --mode cycle: held sockets are WebSockets");
+        }
+    }
+    Ok(())
+}
+
+/// Says before a run that the open-file limit cannot hold the sockets asked for, rather than
+/// only after thousands of them failed.
+fn warn_about_open_files(args: &BenchArgs) {
+    // A polling client holds its HTTP connection and the upgrade's WebSocket at once; the
+    // runtime and stdio need a few more.
+    let per_client = match (args.mode, args.transport) {
+        (BenchMode::Cycle, BenchTransport::Default) => 2,
+        _ => 1,
+    };
+    let needed = u64::from(args.clients) * per_client + 32;
+    if let Some(limit) = failure::open_file_limit().filter(|&limit| limit < needed) {
+        eprintln!(
+            "sio-auth bench: --clients {} needs about {needed} open files, more than this \
+             process's limit of {limit}: raise it (ulimit -n) or expect failures",
+            args.clients
+        );
+    }
+}
+
+/// Warns on stderr about verdicts that make the run measure something else than asked (valid
+/// cookies refused, forged ones accepted): a negative answer, exit 1.
+fn wrong_verdicts(summary: &serde_json::Value) -> Exit {
+    let count = |key: &str| summary.get(key).and_then(serde_json::Value::as_u64);
+    let mut exit = Exit::Success;
+    if let Some(n @ 1..) = count("valid_refused") {
+        eprintln!(
+            "sio-auth bench: the server refused {n} valid cookies; does it verify with the same \
+             secret and cookie name (--secret, --cookie-name)?"
+        );
+        exit = Exit::Negative;
+    }
+    if let Some(n @ 1..) = count("forged_accepted") {
+        eprintln!("sio-auth bench: the server accepted {n} forged cookies");
+        exit = Exit::Negative;
+    }
+    exit
+}
+
+/// A cycle run's verdicts, shared by its clients.
+#[derive(Default)]
+struct Counters {
+    accepted: AtomicU64,
+    refused: AtomicU64,
+    forged_accepted: AtomicU64,
+    valid_refused: AtomicU64,
+    next: AtomicU64,
+}
+
+impl Counters {
+    fn count(&self, verdict: Verdict, forged: bool) {
+        let (total, wrong) = match verdict {
+            Verdict::Accepted => (&self.accepted, forged.then_some(&self.forged_accepted)),
+            Verdict::Refused => (&self.refused, (!forged).then_some(&self.valid_refused)),
+        };
+        total.fetch_add(1, Ordering::Relaxed);
+        if let Some(wrong) = wrong {
+            wrong.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A run's summary, and the error its failed connections make (exit code and hint), if any.
+type Outcome = (serde_json::Value, Option<anyhow::Error>);
+
+async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow::Result<Outcome> {
+    let counters = Arc::new(Counters::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let deadline = Deadline {
+        step: args.timeout,
+        hard_end: Some(started + args.duration + args.timeout),
+    };
+    let mut tasks = Vec::new();
+    for _ in 0..args.clients {
+        let (target, cookies, counters, stop) = (
+            target.clone(),
+            cookies.clone(),
+            counters.clone(),
+            stop.clone(),
+        );
+        let (transport, first_tick) = (args.transport, args.first_tick);
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(4096);
+            let mut failures = Tally::default();
+            while !stop.load(Ordering::Relaxed) {
+                let n = counters.next.fetch_add(1, Ordering::Relaxed);
+                let (cookie, forged) = cookies.pick(n);
+                let t0 = Instant::now();
+                let outcome = match transport {
+                    BenchTransport::Websocket => {
+                        client::ws_handshake(&target, cookie, first_tick, deadline).await
+                    }
+                    BenchTransport::Default => {
+                        client::polling_handshake(&target, cookie, first_tick, deadline).await
+                    }
+                };
+                match outcome {
+                    Ok(verdict) => {
+                        latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+                        counters.count(verdict, forged);
+                    }
+                    Err(e) => {
+                        failures.add(&e);
+                        // Don't spin on a dead server.
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                }
+            }
+            (latencies, failures)
+        }));
+    }
+    tokio::time::sleep(args.duration).await;
+    stop.store(true, Ordering::Relaxed);
+    // Each client finishes its handshake, every step of which ends by the hard end.
+    let results = futures_util::future::join_all(tasks).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut latencies = Vec::new();
+    let mut failures = Tally::default();
+    for result in results {
+        let (l, f) = result.context("a bench client panicked")?;
+        latencies.extend(l);
+        failures.merge(f);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let handshakes = load(&counters.accepted) + load(&counters.refused);
+    let attempts = handshakes + failures.total();
+    if handshakes == 0 {
+        let error = failures
+            .into_error("connections", attempts, args.clients)
+            .unwrap_or_else(|| anyhow!("no connection was attempted"));
+        return Err(error.context("no handshake completed"));
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let rate = handshakes as f64 / elapsed;
+    let summary = json!({
+        "mode": "cycle",
+        "transport": format!("{:?}", args.transport).to_lowercase(),
+        "clients": args.clients,
+        "seconds": round(elapsed),
+        "handshakes": handshakes,
+        "per_second": round(rate),
+        "accepted": load(&counters.accepted),
+        "refused": load(&counters.refused),
+        "forged_accepted": load(&counters.forged_accepted),
+        "valid_refused": load(&counters.valid_refused),
+        "errors": failures.total(),
+        "errors_by_cause": failures.to_json(),
+        "p50_ms": round(percentile(&latencies, 0.50)),
+        "p99_ms": round(percentile(&latencies, 0.99)),
+    });
+    let failures = failures.into_error("connections", attempts, args.clients);
+    Ok((summary, failures))
+}
+
+/// How long a held socket may take from its turn to connect to its verdict, and how long the
+/// whole crowd may take to get theirs before the hold begins with the sockets that have.
+const HOLD_VERDICT_WAIT: Duration = Duration::from_secs(120);
+
+async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let deadline = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let connected = Arc::new(AtomicU64::new(0));
+    let refused = Arc::new(AtomicU64::new(0));
+    // Sockets that have their verdict or failed to get one; when all have, the hold begins.
+    let settled = Arc::new(AtomicU64::new(0));
+    let all_in = Arc::new(tokio::sync::Notify::new());
+    let mut tasks = Vec::new();
+    let total = u64::from(args.clients);
+    // Each step of the opening waits at most --timeout; the hold itself has no step timeout
+    // (a quiet server between ticks is not a failure).
+    let steps = Deadline {
+        step: args.timeout,
+        hard_end: None,
+    };
+    // Open sockets a few hundred at a time, as a crowd of browsers would arrive.
+    let gate = Arc::new(tokio::sync::Semaphore::new(256));
+    for n in 0..total {
+        let (target, deadline, connected, refused, settled, all_in, gate) = (
+            target.clone(),
+            deadline.clone(),
+            connected.clone(),
+            refused.clone(),
+            settled.clone(),
+            all_in.clone(),
+            gate.clone(),
+        );
+        let cookie = cookies.pick(n).0.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let permit = gate.acquire_owned().await.ok();
+            let opened = tokio::time::timeout(HOLD_VERDICT_WAIT, async {
+                let mut ws = client::ws_open(&target, &cookie, steps).await?;
+                let verdict = client::wait_verdict(&mut ws, &target, steps).await?;
+                anyhow::Ok((ws, verdict))
+            })
+            .await
+            .unwrap_or_else(|_| {
+                Err(failure::TimedOut {
+                    step: "waiting for the namespace's verdict",
+                    after: HOLD_VERDICT_WAIT,
+                }
+                .into())
+            });
+            drop(permit);
+            let opened = match opened {
+                Ok((ws, Verdict::Accepted)) => {
+                    connected.fetch_add(1, Ordering::Relaxed);
+                    Ok(ws)
+                }
+                Ok((_, Verdict::Refused)) => {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    Err(RefusedValid.into())
+                }
+                Err(e) => Err(e),
+            };
+            if settled.fetch_add(1, Ordering::Relaxed) + 1 == total {
+                all_in.notify_one();
+            }
+            let mut ws = opened?;
+            let mut delays = Vec::new();
+            loop {
+                let until = deadline
+                    .get()
+                    .copied()
+                    .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+                let Ok(message) = tokio::time::timeout_at(until.into(), ws.next()).await else {
+                    break;
+                };
+                let Some(message) = message else {
+                    bail!("the server closed the socket")
+                };
+                let text = match message? {
+                    Message::Text(text) => text,
+                    Message::Close(_) => bail!("the server closed the socket"),
+                    _ => continue,
+                };
+                if text.as_str() == "2" {
+                    steps
+                        .step("answering a ping", async {
+                            Ok(ws.send(Message::text("3")).await?)
+                        })
+                        .await?;
+                } else if let Some(ms) = target.event_millis(text.as_str())? {
+                    // Only once every socket is in: ticks received while this process is still
+                    // opening sockets measure the load generator, not the server.
+                    if deadline.get().is_some() {
+                        #[allow(clippy::cast_precision_loss)]
+                        delays.push(now_ms().saturating_sub(ms) as f64);
+                    }
+                }
+            }
+            Ok(delays)
+        }));
+    }
+    tokio::select! {
+        () = all_in.notified() => {}
+        // The hold begins with the sockets that have their verdict; the others keep trying
+        // until their own HOLD_VERDICT_WAIT.
+        () = tokio::time::sleep(HOLD_VERDICT_WAIT) => {}
+    }
+    let connect_secs = started.elapsed().as_secs_f64();
+    let held = connected.load(Ordering::Relaxed);
+    let refused = refused.load(Ordering::Relaxed);
+    if held == 0 {
+        // Nothing to hold: every socket has failed or been refused (or none got a verdict in
+        // the allowed time); collect why at once instead of waiting out --duration.
+        let _ = deadline.set(Instant::now());
+        for task in tasks.iter().filter(|task| !task.is_finished()) {
+            task.abort();
+        }
+    } else {
+        eprintln!("sio-auth bench: holding {held} sockets");
+        let _ = deadline.set(Instant::now() + args.duration);
+    }
+    let mut delays = Vec::new();
+    let mut failures = Tally::default();
+    let mut first_error = None;
+    for task in tasks {
+        match task.await {
+            Ok(Ok(d)) => delays.extend(d),
+            Ok(Err(e)) => {
+                first_error.get_or_insert_with(|| crate::exit::one_line(&*e));
+                // A refusal is a verdict (valid_refused, exit 1), not a failure.
+                if !e.is::<RefusedValid>() {
+                    failures.add(&e);
+                }
+            }
+            // Cut when nothing could be held, while still waiting for its verdict.
+            Err(_) => failures.add(
+                &failure::TimedOut {
+                    step: "waiting for the namespace's verdict",
+                    after: HOLD_VERDICT_WAIT,
+                }
+                .into(),
+            ),
+        }
+    }
+    if held == 0 {
+        let why = first_error.unwrap_or_else(|| format!("no verdict within {HOLD_VERDICT_WAIT:?}"));
+        let exit = if refused > 0 {
+            Exit::Negative
+        } else {
+            failures
+                .into_error("sockets", total, args.clients)
+                .map_or(Exit::Network, |e| crate::exit::exit_for(&e))
+        };
+        return Err(anyhow!("no socket could be held: {why}")).exit_with(exit);
+    }
+    delays.sort_by(f64::total_cmp);
+    let errors = failures.total();
+    let summary = json!({
+        "mode": "hold",
+        "sockets": held,
+        "connect_seconds": round(connect_secs),
+        "held_seconds": round(args.duration.as_secs_f64()),
+        "events": delays.len(),
+        "delay_p50_ms": round(percentile(&delays, 0.50)),
+        "delay_p99_ms": round(percentile(&delays, 0.99)),
+        "valid_refused": refused,
+        "errors": errors,
+        "errors_by_cause": failures.to_json(),
+    });
+    Ok((summary, failures.into_error("sockets", total, args.clients)))
+}
+
+/// A held socket's valid cookie was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("the server refused a valid cookie")]
+struct RefusedValid;
+
+fn now_ms() -> i64 {
+    i64::try_from(crate::clock::epoch_millis(SystemTime::now())).unwrap_or(i64::MAX)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// A duration as the command line takes it: `5s`, `500ms`.
+pub(crate) fn show(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis.is_multiple_of(1000) {
+        format!("{}s", millis / 1000)
+    } else {
+        format!("{millis}ms")
+    }
+}
