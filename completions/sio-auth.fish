@@ -133,3 +133,4 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_s
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "completions" -d 'Print a shell completion script'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "man" -d 'Print the man page (roff)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -f -a "bash zsh fish elvish powershell"

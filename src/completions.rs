@@ -20,7 +20,55 @@ pub(crate) fn run(args: &CompletionsArgs) -> anyhow::Result<Exit> {
     };
     let mut buf = Vec::new();
     clap_complete::generate(target, &mut Cli::command(), "sio-auth", &mut buf);
+    match target {
+        Target::Bash => buf = fix_bash_states(&buf),
+        Target::Fish => buf.extend_from_slice(fish_positionals(&Cli::command()).as_bytes()),
+        _ => {}
+    }
     write_stdout(&buf)
+}
+
+/// clap_complete's fish generator knows only options, not positional arguments
+/// (`sio-auth completions <TAB>` offered files): one `complete` line per subcommand's
+/// positional with a fixed set of values, in the style of the generated ones.
+fn fish_positionals(cli: &clap::Command) -> String {
+    let mut lines = String::new();
+    for sub in cli.get_subcommands() {
+        for arg in sub.get_positionals() {
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| match v.get_help() {
+                    Some(help) => format!(
+                        "{}\t'{}'",
+                        v.get_name(),
+                        help.to_string().replace('\'', "\\'")
+                    ),
+                    None => v.get_name().to_owned(),
+                })
+                .collect();
+            if !values.is_empty() {
+                lines.push_str(&format!(
+                    "complete -c sio-auth -n \"__fish_sio_auth_using_subcommand {}\" -f -a \"{}\"\n",
+                    sub.get_name(),
+                    values.join(" ")
+                ));
+            }
+        }
+    }
+    lines
+}
+
+/// clap_complete's bash script tracks the subcommand in a state named after the command with
+/// `-` turned into `__` (`sio__auth__subcmd__serve`), but it labels each state's `case` branch
+/// with `-` turned into `__subcmd__` (`sio__subcmd__auth__subcmd__serve`), so with a hyphen in
+/// the command's name no branch but the top one ever matches: `sio-auth serve --<TAB>` gave
+/// nothing (clap-rs/clap#6421). The labels are renamed to the states the script builds.
+fn fix_bash_states(script: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(script)
+        .replace("sio__subcmd__auth__subcmd__", "sio__auth__subcmd__")
+        .into_bytes()
 }
 
 pub(crate) fn man() -> anyhow::Result<Exit> {

@@ -47,3 +47,149 @@ fn completions_know_every_subcommand() {
     }
     sb.cmd().args(["completions", "tcsh"]).assert().code(2);
 }
+
+/// What each shell offers at a point of the command line, and some of what it must offer.
+const OFFERS: &[(&str, &[&str])] = &[
+    (
+        "sio-auth ",
+        &["serve", "sign", "verify", "connect", "completions"],
+    ),
+    (
+        "sio-auth serve --",
+        &["--interval", "--max-connections", "--secret-file"],
+    ),
+    (
+        "sio-auth sign --format ",
+        &["pair", "value", "set-cookie", "raw", "json"],
+    ),
+    (
+        "sio-auth connect --transport ",
+        &["websocket", "polling", "auto"],
+    ),
+    (
+        "sio-auth completions ",
+        &["bash", "zsh", "fish", "elvish", "powershell"],
+    ),
+];
+
+/// Asks bash for its completions of `line` through the function the committed script registers.
+fn bash_offers(dir: &Path, line: &str) -> String {
+    let script = r#"
+        source "$1/sio-auth.bash"
+        complete_fn=$(complete -p sio-auth | sed -E 's/.* -F ([^ ]+) .*/\1/')
+        read -r -a COMP_WORDS <<< "$2"
+        [[ "$2" == *" " ]] && COMP_WORDS+=("")
+        COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+        COMP_LINE=$2
+        COMP_POINT=${#COMP_LINE}
+        "$complete_fn" sio-auth "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+        printf '%s\n' "${COMPREPLY[@]}"
+    "#;
+    shell_output(
+        "bash",
+        &["--norc", "--noprofile", "-c", script, "bash"],
+        dir,
+        line,
+    )
+}
+
+/// Asks fish, which completes a whole command line with `complete -C`.
+fn fish_offers(dir: &Path, line: &str) -> String {
+    let script = r#"source $argv[1]/sio-auth.fish; complete -C $argv[2]"#;
+    shell_output("fish", &["--no-config", "-c", script], dir, line)
+}
+
+/// Types `line` into an interactive zsh (on a pseudo-terminal, through zsh/zpty) with the
+/// committed `_sio-auth` on its fpath and compinit loaded, then asks ZLE to list the choices.
+fn zsh_offers(dir: &Path, line: &str) -> String {
+    let script = r#"
+        zmodload zsh/zpty || exit 3
+        zpty z zsh -f -i
+        zpty -w z "PS1='> '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D; zstyle ':completion:*' list-prompt ''; zstyle ':completion:*' menu no; LISTMAX=10000; bindkey '^T' list-choices; print READY-\$((6*7))"
+        out=
+        integer tries=0
+        while [[ $out != *READY-42* ]] && (( tries++ < 200 )); do
+            if zpty -r -t z chunk; then out+=$chunk; else sleep 0.05; fi
+        done
+        [[ $out == *READY-42* ]] || { print -u2 "zsh did not start: $out"; exit 4 }
+        zpty -w -n z "$2"$'\x14'
+        out=
+        integer quiet=0
+        while (( quiet < 20 )); do
+            if zpty -r -t z chunk; then out+=$chunk; quiet=0; else sleep 0.1; (( quiet++ )); fi
+        done
+        zpty -d z
+        print -r -- "$out"
+    "#;
+    shell_output("zsh", &["-f", "-c", script, "zsh"], dir, line)
+}
+
+fn shell_output(shell: &str, args: &[&str], dir: &Path, line: &str) -> String {
+    let out = std::process::Command::new(shell)
+        .args(args)
+        .arg(dir)
+        .arg(line)
+        .output()
+        .unwrap_or_else(|e| panic!("{shell}: {e}"));
+    assert!(
+        out.status.success(),
+        "{shell} failed on {line:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// Regression: the bash script completed only the subcommand (`sio-auth serve --<TAB>` gave
+// nothing): clap_complete labels its states differently from the ones it builds when the
+// command's name has a hyphen (clap-rs/clap#6421). Each shell is driven for real.
+#[test]
+fn every_shell_completes_options_and_values() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (shell, offers) in [
+        ("bash", bash_offers as fn(&Path, &str) -> String),
+        ("zsh", zsh_offers),
+        ("fish", fish_offers),
+    ] {
+        let test = format!("every_shell_completes_options_and_values ({shell})");
+        if std::process::Command::new(shell)
+            .arg("-c")
+            .arg("exit 0")
+            .output()
+            .is_err()
+        {
+            crate::util::missing_peer(&test, &format!("no {shell} on PATH"));
+            continue;
+        }
+        for (line, expected) in OFFERS {
+            let offered = without_escapes(&offers(&dir, line));
+            for word in *expected {
+                assert!(
+                    offered
+                        .split(|c: char| c.is_whitespace() || c.is_control())
+                        .any(|w| w == *word),
+                    "{shell} offers {word:?} for {line:?}; it offered:\n{offered}"
+                );
+            }
+        }
+    }
+}
+
+/// The text of a terminal's output without its CSI escape sequences (`ESC [ … final`).
+fn without_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
