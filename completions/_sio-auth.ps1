@@ -63,7 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET')
             [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]')
             [CompletionResult]::new('--cookie-name', '--cookie-name', [CompletionResultType]::ParameterName, 'Name of the session cookie')
-            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Lifetime of the cookie (e.g. 3600, 90m, 7d); adds Max-Age and Expires')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Lifetime of the cookie (e.g. 3600, 90m, 7d): an Expires attribute, as express-session writes it (no Max-Age)')
             [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'Domain attribute')
             [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Path attribute')
             [CompletionResult]::new('--same-site', '--same-site', [CompletionResultType]::ParameterName, 'SameSite attribute')

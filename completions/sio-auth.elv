@@ -58,7 +58,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
             cand --secret-file 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
-            cand --max-age 'Lifetime of the cookie (e.g. 3600, 90m, 7d); adds Max-Age and Expires'
+            cand --max-age 'Lifetime of the cookie (e.g. 3600, 90m, 7d): an Expires attribute, as express-session writes it (no Max-Age)'
             cand --domain 'Domain attribute'
             cand --path 'Path attribute'
             cand --same-site 'SameSite attribute'

@@ -60,7 +60,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l count -d 'Min
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l cookie-name -d 'Name of the session cookie' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l max-age -d 'Lifetime of the cookie (e.g. 3600, 90m, 7d); adds Max-Age and Expires' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l max-age -d 'Lifetime of the cookie (e.g. 3600, 90m, 7d): an Expires attribute, as express-session writes it (no Max-Age)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l domain -d 'Domain attribute' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l path -d 'Path attribute' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l same-site -d 'SameSite attribute' -r -f -a "strict\t''

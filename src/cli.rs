@@ -268,7 +268,9 @@ pub(crate) enum SameSiteArg {
 #[derive(Debug, Args)]
 #[command(after_help = SIGN_EXIT_CODES)]
 pub(crate) struct SignArgs {
-    /// Session id to sign; a new random one (like express-session's) when omitted.
+    /// Session id to sign, any text express-session accepts (it is percent-encoded; only
+    /// `--format raw` refuses a line break); a new random one (like express-session's) when
+    /// omitted. A sid may start with `-`: put it after `--`.
     #[arg(value_name = "SID")]
     pub(crate) sid: Option<String>,
 
@@ -301,7 +303,8 @@ pub(crate) struct SignArgs {
 /// Attributes of the Set-Cookie header (`sign --format set-cookie|json`).
 #[derive(Debug, Clone, Args)]
 pub(crate) struct CookieAttributes {
-    /// Lifetime of the cookie (e.g. 3600, 90m, 7d); adds Max-Age and Expires.
+    /// Lifetime of the cookie (e.g. 3600, 90m, 7d): an Expires attribute, as express-session
+    /// writes it (no Max-Age).
     #[arg(long, value_name = "DURATION", value_parser = parse_max_age)]
     pub(crate) max_age: Option<Duration>,
 

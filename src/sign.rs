@@ -13,7 +13,7 @@ use crate::store::{self, Session};
 
 pub(crate) fn run(args: &SignArgs) -> anyhow::Result<Exit> {
     if let Some(sid) = &args.sid {
-        check_sid(sid)?;
+        check_sid(sid, args.format)?;
     }
     let keyring = secrets::keyring(&args.secrets)?;
     // Validate attributes once, before printing anything.
@@ -63,14 +63,21 @@ pub(crate) fn run(args: &SignArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// Session ids are free text for cookie-signature, but control characters and `;` would break
-/// the `raw` output and any Cookie header it is pasted into.
-fn check_sid(sid: &str) -> anyhow::Result<()> {
+/// Session ids are free text for cookie-signature and express-session: every output but `raw`
+/// percent-encodes them (`a;b` → `a%3Bb`), so any sid express-session accepts is signed. Only the
+/// raw value carries the sid as it is, and a CR or LF in it could not travel in any header line
+/// (nor stay one line of output). An empty sid is "no session" to express-session.
+fn check_sid(sid: &str, format: SignFormat) -> anyhow::Result<()> {
     if sid.is_empty() {
         bail!("the session id is empty (express-session treats that as no session)");
     }
-    if let Some(c) = sid.chars().find(|&c| c.is_control() || c == ';') {
-        bail!("the session id contains {c:?}; control characters and ';' are not allowed");
+    if format == SignFormat::Raw
+        && let Some(c) = sid.chars().find(|c| matches!(c, '\r' | '\n'))
+    {
+        bail!(
+            "the session id contains {c:?}, which a raw cookie value cannot carry in a header; \
+             use --format pair, value or json (they percent-encode it)"
+        );
     }
     Ok(())
 }

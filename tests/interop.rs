@@ -409,3 +409,191 @@ fn wire_cases_get_express_sessions_verdicts() {
         assert_eq!(ours["sid"], "rotated");
     }
 }
+
+/// Seconds since 1970 of an HTTP date such as `Wed, 02 Dec 2026 08:55:40 GMT`.
+fn http_date_secs(date: &str) -> i64 {
+    let parts: Vec<&str> = date.split([' ', ':']).collect();
+    let [_, day, month, year, h, m, s, "GMT"] = parts[..] else {
+        panic!("not an HTTP date: {date:?}");
+    };
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == month)
+    .expect("month") as i64
+        + 1;
+    let (day, year): (i64, i64) = (day.parse().unwrap(), year.parse().unwrap());
+    // Days from civil (proleptic Gregorian), as in Howard Hinnant's date algorithms.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400
+        + h.parse::<i64>().unwrap() * 3600
+        + m.parse::<i64>().unwrap() * 60
+        + s.parse::<i64>().unwrap()
+}
+
+/// A Set-Cookie header as its pair and its attributes, with `Expires` replaced by a marker
+/// (returned apart as seconds), so two headers made a moment apart compare equal.
+fn attributes(set_cookie: &str) -> (String, Vec<String>, Option<i64>) {
+    let mut parts = set_cookie.split("; ");
+    let pair = parts.next().unwrap().to_owned();
+    let mut expires = None;
+    let attrs = parts
+        .map(|attr| match attr.strip_prefix("Expires=") {
+            Some(date) => {
+                expires = Some(http_date_secs(date));
+                "Expires=…".to_owned()
+            }
+            None => attr.to_owned(),
+        })
+        .collect();
+    (pair, attrs, expires)
+}
+
+// Regression: `sign --format set-cookie` and serve's page cookie wrote Max-Age and put SameSite
+// before Secure; express-session 1.19 writes `Path=/; Expires=…; HttpOnly; Secure; SameSite=Lax`
+// and no Max-Age. Compared with express-session's own header for the same options and sid.
+#[test]
+fn set_cookie_attributes_are_express_sessions() {
+    let Some(fixture) = node_fixture("set_cookie_attributes_are_express_sessions") else {
+        return;
+    };
+    let secret = "set-cookie-compat-secret-4f9Qz";
+    let sb = Sandbox::new();
+    let node = |options: &Value| -> (String, String) {
+        let line = node_lines(
+            &fixture,
+            "set-cookie.js",
+            &[secret, &options.to_string()],
+            "",
+        );
+        let out: Value = serde_json::from_str(&line[0]).unwrap();
+        (
+            out["setCookie"].as_str().unwrap().to_owned(),
+            out["sid"].as_str().unwrap().to_owned(),
+        )
+    };
+    let cases: &[(Value, &[&str])] = &[
+        (json!({}), &[]),
+        (json!({"maxAge": 3_600_000}), &["--max-age", "1h"]),
+        (
+            json!({"maxAge": 3_600_000, "secure": true, "sameSite": "lax"}),
+            &["--max-age", "1h", "--secure", "--same-site", "lax"],
+        ),
+        (
+            json!({"domain": "example.com", "path": "/app", "maxAge": 60_000, "sameSite": "strict", "secure": true}),
+            &[
+                "--domain",
+                "example.com",
+                "--path",
+                "/app",
+                "--max-age",
+                "60s",
+                "--same-site",
+                "strict",
+                "--secure",
+            ],
+        ),
+        (
+            json!({"httpOnly": false, "sameSite": "none", "secure": true}),
+            &["--no-http-only", "--same-site", "none", "--secure"],
+        ),
+    ];
+    for (options, flags) in cases {
+        let (theirs, sid) = node(options);
+        // `--` first: an express-session sid may start with `-` (base64url).
+        let ours = sb.stdout_ok(
+            &[
+                &["sign", "--secret", secret, "--format", "set-cookie"][..],
+                flags,
+                &["--", &sid],
+            ]
+            .concat(),
+        );
+        let (their_pair, their_attrs, their_expiry) = attributes(&theirs);
+        let (our_pair, our_attrs, our_expiry) = attributes(&ours);
+        assert_eq!(our_pair, their_pair, "{options}: the same signed value");
+        assert_eq!(our_attrs, their_attrs, "{options}: {ours} vs {theirs}");
+        if let (Some(a), Some(b)) = (our_expiry, their_expiry) {
+            assert!((a - b).abs() <= 5, "{options}: Expires {ours} vs {theirs}");
+        }
+    }
+
+    // serve's page cookie with --max-age, against express-session with the same lifetime.
+    let server = crate::util::serve(&sb, &["--secret", secret, "--max-age", "1h"]);
+    let (_, headers, _) = http(server.addr, "GET", "/", &[]);
+    let ours = headers
+        .iter()
+        .find(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.clone())
+        .expect("a page cookie");
+    let (theirs, _) = node(&json!({"maxAge": 3_600_000, "sameSite": "lax"}));
+    let ((_, our_attrs, a), (_, their_attrs, b)) = (attributes(&ours), attributes(&theirs));
+    assert_eq!(our_attrs, their_attrs, "{ours} vs {theirs}");
+    assert!((a.unwrap() - b.unwrap()).abs() <= 5, "{ours} vs {theirs}");
+}
+
+// Regression: `sign` refused a sid with `;` (and control characters) although express-session
+// signs and accepts it: the percent-encoding keeps such a sid safe in every output but `raw`.
+// Proven both ways against cookie-signature (the encoded value) and express-session (its verdict).
+#[test]
+fn sids_with_cookie_syntax_in_them_are_signed_as_express_session_signs_them() {
+    let Some(fixture) =
+        node_fixture("sids_with_cookie_syntax_in_them_are_signed_as_express_session_signs_them")
+    else {
+        return;
+    };
+    let secret = "sid-syntax-secret-Zq81x";
+    let sids = [
+        "a;b=c%d e+f,g\"h",
+        "; express.sid=s%3Aforged.sig",
+        "tab\there",
+        "bell\u{7}and\u{1f}unit",
+        "back\\slash, quote\" and %3B",
+        "=;=;=",
+        "é;😀;会话",
+    ];
+    let sb = Sandbox::new();
+    let input: String = sids
+        .iter()
+        .map(|sid| format!("{}\n", json!({"sid": sid, "secret": secret})))
+        .collect();
+    let reference = parse(&node_lines(&fixture, "sign.js", &[], &input));
+    let mut verify_input = String::new();
+    for (sid, node) in sids.iter().zip(&reference) {
+        let ours = sb.stdout_ok(&["sign", "--secret", secret, "--format", "value", "--", sid]);
+        assert_eq!(ours, node["encoded"].as_str().unwrap(), "{sid:?}");
+        let pair = sb.stdout_ok(&["sign", "--secret", secret, "--", sid]);
+        verify_input.push_str(&format!(
+            "{}\n",
+            json!({"cookie_header": format!("theme=dark; {pair}; x=1"), "secrets": [secret]})
+        ));
+        // Our own verifier agrees (--json: plain output escapes control characters).
+        let ours: Value =
+            serde_json::from_str(&sb.stdout_ok(&["verify", "--json", "--secret", secret, &pair]))
+                .unwrap();
+        assert_eq!(ours["sid"], json!(sid), "{sid:?}");
+    }
+    let verdicts = parse(&node_lines(&fixture, "verify.js", &[], &verify_input));
+    for (sid, verdict) in sids.iter().zip(&verdicts) {
+        assert_eq!(verdict["sid"], json!(sid), "express-session's verdict");
+    }
+    // What no raw value can carry is refused, with the way out; percent-encoded it is fine.
+    for sid in ["line\nbreak", "carriage\rreturn"] {
+        let out = sb
+            .cmd()
+            .args(["sign", "--secret", secret, "--format", "raw", "--", sid])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{sid:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--format pair"), "{stderr}");
+        sb.stdout_ok(&["sign", "--secret", secret, "--", sid]);
+    }
+}

@@ -56,7 +56,6 @@ pub enum InvalidAttribute {
 pub struct SetCookie {
     name: String,
     value: String,
-    max_age: Option<u64>,
     domain: Option<String>,
     path: Option<String>,
     expires: Option<SystemTime>,
@@ -78,7 +77,6 @@ impl SetCookie {
         Ok(Self {
             name: name.to_owned(),
             value: encode_uri_component(value).into_owned(),
-            max_age: None,
             domain: None,
             path: Some("/".to_owned()),
             expires: None,
@@ -147,18 +145,17 @@ impl SetCookie {
         Ok(self)
     }
 
-    /// Makes the cookie expire `max_age` after `now`: writes both `Max-Age` and `Expires`, as
-    /// Express's `res.cookie` does with `maxAge`.
+    /// Makes the cookie expire `max_age` after `now` as express-session does for a session's
+    /// `cookie.maxAge`: an `Expires` attribute, no `Max-Age`.
     ///
     /// ```
     /// # use std::time::{Duration, UNIX_EPOCH};
     /// # use sio_auth::cookie::SetCookie;
     /// let header = SetCookie::new("a", "v").unwrap().max_age(Duration::from_secs(60), UNIX_EPOCH);
-    /// assert_eq!(header.to_string(), "a=v; Max-Age=60; Path=/; Expires=Thu, 01 Jan 1970 00:01:00 GMT; HttpOnly");
+    /// assert_eq!(header.to_string(), "a=v; Path=/; Expires=Thu, 01 Jan 1970 00:01:00 GMT; HttpOnly");
     /// ```
     #[must_use]
     pub fn max_age(mut self, max_age: Duration, now: SystemTime) -> Self {
-        self.max_age = Some(max_age.as_secs());
         self.expires = Some(now + max_age);
         self
     }
@@ -199,11 +196,9 @@ impl SetCookie {
 
 impl fmt::Display for SetCookie {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The attribute order of the `cookie` package's serialize().
+        // The attributes and their order in express-session 1.19's Set-Cookie (its `cookie`
+        // serialize()): Domain, Path, Expires, HttpOnly, Secure, SameSite.
         write!(f, "{}={}", self.name, self.value)?;
-        if let Some(max_age) = self.max_age {
-            write!(f, "; Max-Age={max_age}")?;
-        }
         if let Some(domain) = &self.domain {
             write!(f, "; Domain={domain}")?;
         }
@@ -216,11 +211,11 @@ impl fmt::Display for SetCookie {
         if self.http_only {
             f.write_str("; HttpOnly")?;
         }
-        if let Some(same_site) = self.same_site {
-            write!(f, "; SameSite={}", same_site.as_str())?;
-        }
         if self.secure {
             f.write_str("; Secure")?;
+        }
+        if let Some(same_site) = self.same_site {
+            write!(f, "; SameSite={}", same_site.as_str())?;
         }
         Ok(())
     }
@@ -356,6 +351,8 @@ mod tests {
     use super::*;
 
     #[test]
+    // Regression: Max-Age was written and SameSite came before Secure, unlike express-session
+    // 1.19 (`Path=/; Expires=…; HttpOnly; Secure; SameSite=Lax`, no Max-Age).
     fn attribute_order_matches_express() {
         let now = UNIX_EPOCH + Duration::from_secs(0);
         let header = SetCookie::new("express.sid", "s:x")
@@ -367,8 +364,8 @@ mod tests {
             .secure(true);
         assert_eq!(
             header.to_string(),
-            "express.sid=s%3Ax; Max-Age=3600; Domain=.example.com; Path=/; \
-             Expires=Thu, 01 Jan 1970 01:00:00 GMT; HttpOnly; SameSite=Strict; Secure"
+            "express.sid=s%3Ax; Domain=.example.com; Path=/; \
+             Expires=Thu, 01 Jan 1970 01:00:00 GMT; HttpOnly; Secure; SameSite=Strict"
         );
     }
 
