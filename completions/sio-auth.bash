@@ -401,7 +401,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__serve)
-            opts="-h -V --listen --secret --secret-file --cookie-name --interval --event --connect-timeout --store --require-session --max-age --namespace --require --max-connections --allowed-origin --help --version"
+            opts="-h -V --listen --secret --secret-file --allow-weak-secret --cookie-name --interval --event --connect-timeout --store --require-session --max-age --namespace --require --max-connections --allowed-origin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

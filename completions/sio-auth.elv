@@ -46,6 +46,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --require 'A rule of the preceding --namespace: the session''s value at the JSON pointer must equal VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session'
             cand --max-connections 'How many connections to hold at once; past it a new connection gets `503 Too many connections.` at once while the sockets already open keep ticking. Default: the open-file limit (raised to its hard limit at start) less 64 descriptors for the rest'
             cand --allowed-origin 'A page origin allowed to open sockets besides the server''s own (repeatable), e.g. https://app.example.com. Handshakes whose Origin header is neither are refused with `Origin not allowed.`; handshakes without Origin (non-browser clients) pass'
+            cand --allow-weak-secret 'Start even with a weak secret, which serve otherwise refuses (sign and verify only warn): a well-known example secret (`keyboard cat`), one shorter than 32 bytes, one piece repeated (`aaaa…`), or one whose estimated entropy is below 80 bits (few distinct characters, runs, repeats). A secret file that group or others can read or change is refused all the same (`chmod 600` it)'
             cand --require-session 'Accept a handshake only when its signed sid names a live session in the store (refused with `Session not found.`, `Session expired.` or `Session store unavailable.`)'
             cand -h 'Print help'
             cand --help 'Print help'

@@ -19,7 +19,8 @@ Exit codes:
   0  success
   1  a negative answer: an invalid cookie, a connection refused by the server's authorization,
      wrong verdicts in a bench run (printed as `sio-auth: refused: …`, not as an error)
-  2  usage error: bad arguments or configuration (e.g. a missing secret file)
+  2  usage error: bad arguments or configuration (e.g. a missing secret file, a weak secret
+     for serve)
   3  network failure (connection refused, DNS, TLS, server went away, session store unreachable)
   4  timeout
   5  local I/O failure: stdout, stdin or a file could not be written or read (e.g. a full disk)
@@ -55,7 +56,8 @@ Sessions:
 
 Exit codes:
   0  shut down cleanly (Ctrl-C, SIGTERM)
-  2  usage error: bad arguments or configuration (e.g. an unreadable secret file)
+  2  usage error: bad arguments or configuration (an unreadable secret file, a weak secret, a
+     secret file that group or others can read)
   3  cannot listen on the address (e.g. the port is taken)
   5  the `listening on` line cannot be written to stdout (e.g. stdout is closed): it does not
      serve";
@@ -156,6 +158,14 @@ pub(crate) struct ServeArgs {
 
     #[command(flatten)]
     pub(crate) secrets: SecretArgs,
+
+    /// Start even with a weak secret, which serve otherwise refuses (sign and verify only warn):
+    /// a well-known example secret (`keyboard cat`), one shorter than 32 bytes, one piece
+    /// repeated (`aaaa…`), or one whose estimated entropy is below 80 bits (few distinct
+    /// characters, runs, repeats). A secret file that group or others can read or change is
+    /// refused all the same (`chmod 600` it).
+    #[arg(long)]
+    pub(crate) allow_weak_secret: bool,
 
     #[command(flatten)]
     pub(crate) cookie: CookieNameArg,

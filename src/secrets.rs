@@ -1,5 +1,8 @@
 //! Resolving the secret options (`--secret`, `--secret-file`, `SIO_AUTH_SECRET`, the default
-//! secret file) into a keyring, with warnings for weak secrets.
+//! secret file) into a keyring. Weak secrets (see [`sio_auth::cookie::weakness`]) get a warning
+//! from the one-shot commands, which must work with other people's secrets, and are refused by
+//! `serve` unless `--allow-weak-secret`; so is a secret file of ours that group or others can
+//! read or change, as ssh refuses such a private key.
 //!
 //! A secret is one line of text, whatever its source: a trailing line break (`\n` or `\r\n`)
 //! is not part of it (a file's lines, `echo secret |`, an environment variable filled from
@@ -14,7 +17,7 @@ use anyhow::{Context as _, anyhow, bail};
 use sio_auth::cookie::{Keyring, Secret, random_token};
 
 use crate::cli::SecretArgs;
-use crate::exit::read_named_file;
+use crate::exit::{Exit, failure, read_named_file};
 
 /// The environment variable holding one secret.
 pub(crate) const SECRET_ENV: &str = "SIO_AUTH_SECRET";
@@ -59,8 +62,28 @@ fn one_line(text: &str, origin: &Origin) -> anyhow::Result<Secret> {
     Secret::new(line).map_err(|e| anyhow!("{origin}: {e}"))
 }
 
-/// Builds the keyring the options ask for, printing warnings about weak secrets on stderr.
+/// Who the secrets are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// `sign`, `verify`, `revoke`, `bench`: weak secrets and open secret files get a warning.
+    Client,
+    /// `serve`: both are refused, weak secrets unless allowed.
+    Server { allow_weak: bool },
+}
+
+/// The keyring the options ask for; weak secrets and secret files others can read get a warning
+/// on stderr.
 pub(crate) fn keyring(args: &SecretArgs) -> anyhow::Result<Keyring> {
+    build(args, Use::Client)
+}
+
+/// The keyring of a server: a weak secret is refused unless `allow_weak` (then it gets a
+/// warning), and so, always, is a secret file of ours that group or others can read or change.
+pub(crate) fn server_keyring(args: &SecretArgs, allow_weak: bool) -> anyhow::Result<Keyring> {
+    build(args, Use::Server { allow_weak })
+}
+
+fn build(args: &SecretArgs, used: Use) -> anyhow::Result<Keyring> {
     let mut secrets: Vec<(Origin, Secret)> = Vec::new();
     for (i, s) in args.secrets.iter().enumerate() {
         let origin = Origin::Flag(i + 1);
@@ -69,7 +92,7 @@ pub(crate) fn keyring(args: &SecretArgs) -> anyhow::Result<Keyring> {
     if reads_stdin(args) {
         secrets.extend(read_secret_stdin()?);
     } else if let Some(path) = &args.secret_file {
-        secrets.extend(read_secret_file(path)?);
+        secrets.extend(read_secret_file(path, used)?);
     }
     if secrets.is_empty() {
         match std::env::var(SECRET_ENV) {
@@ -78,27 +101,39 @@ pub(crate) fn keyring(args: &SecretArgs) -> anyhow::Result<Keyring> {
             Err(std::env::VarError::NotPresent) => {
                 let path = default_secret_path()?;
                 ensure_default_secret(&path)?;
-                secrets.extend(read_secret_file(&path)?);
+                secrets.extend(read_secret_file(&path, used)?);
             }
         }
     }
     for (origin, secret) in &secrets {
-        if let Some(weakness) = secret.weakness() {
-            eprintln!("sio-auth: warning: the secret from {origin} {weakness}");
+        let Some(weakness) = secret.weakness() else {
+            continue;
+        };
+        if used == (Use::Server { allow_weak: false }) {
+            // Every secret of the keyring verifies: a weak old one lets forgeries in too.
+            return Err(failure(
+                Exit::Usage,
+                anyhow!(
+                    "the secret from {origin} {weakness}; serve refuses weak secrets: use a long \
+                     random one (leave out the secret options for a generated one, or e.g. \
+                     `openssl rand -base64 32`), or pass --allow-weak-secret"
+                ),
+            ));
         }
+        eprintln!("sio-auth: warning: the secret from {origin} {weakness}");
     }
     Ok(Keyring::new(secrets.into_iter().map(|(_, s)| s))?)
 }
 
 /// Reads one secret per line; the line break (`\n` or `\r\n`) is not part of the secret and
 /// blank lines are skipped.
-fn read_secret_file(path: &Path) -> anyhow::Result<Vec<(Origin, Secret)>> {
+fn read_secret_file(path: &Path, used: Use) -> anyhow::Result<Vec<(Origin, Secret)>> {
     let shown = path.display();
     let bytes = read_named_file(path, "secret file")?;
     let secrets = secret_lines(bytes, |line| Origin::File(path.to_owned(), line))
         .map_err(|why| anyhow!("secret file {shown} {why}"))?;
     if let Ok(meta) = fs::metadata(path) {
-        warn_if_readable_by_others(path, &meta);
+        check_mode(path, &meta, used)?;
     }
     Ok(secrets)
 }
@@ -144,19 +179,44 @@ fn secret_lines(
     Ok(secrets)
 }
 
+/// A secret file that group or others may read or change (any of the mode bits 077, as ssh
+/// checks a private key): `serve` refuses it when it is ours, since we can fix it; otherwise a
+/// warning.
 #[cfg(unix)]
-fn warn_if_readable_by_others(path: &Path, meta: &fs::Metadata) {
+fn check_mode(path: &Path, meta: &fs::Metadata, used: Use) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
-    if meta.permissions().mode() & 0o077 != 0 {
-        eprintln!(
-            "sio-auth: warning: secret file {} can be read by other users (chmod 600 it)",
-            path.display()
-        );
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o077 == 0 {
+        return Ok(());
     }
+    let shown = path.display();
+    let problem =
+        format!("secret file {shown} has mode {mode:04o}: group or others can read or change it");
+    if matches!(used, Use::Server { .. }) && owned_by_us(meta) {
+        return Err(failure(
+            Exit::Usage,
+            anyhow!(
+                "{problem}, and serve refuses such a file as ssh refuses such a private key: \
+                 run `chmod 600 {shown}`"
+            ),
+        ));
+    }
+    eprintln!("sio-auth: warning: {problem} (chmod 600 it)");
+    Ok(())
 }
 
 #[cfg(not(unix))]
-fn warn_if_readable_by_others(_: &Path, _: &fs::Metadata) {}
+fn check_mode(_: &Path, _: &fs::Metadata, _: Use) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// Whether the file belongs to the user we run as: the owner of `/proc/self` is our effective
+/// uid. Without procfs every file counts as ours.
+#[cfg(unix)]
+fn owned_by_us(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    fs::metadata("/proc/self").map_or(true, |me| me.uid() == meta.uid())
+}
 
 /// `$XDG_DATA_HOME/sio-auth/secret`, or `~/.local/share/sio-auth/secret`.
 fn default_secret_path() -> anyhow::Result<PathBuf> {

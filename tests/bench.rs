@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::util::{Sandbox, free_port, node_io_server, serve};
 
-const SECRET: &str = "bench-test-secret-bench-test-secret";
+const SECRET: &str = "bench-tests-secret-8c1f4e9a2b7d3650";
 
 fn bench(sb: &Sandbox, url: &str, args: &[&str]) -> Value {
     let mut all = vec!["bench", url, "--secret", SECRET, "--json"];
@@ -200,7 +200,7 @@ fn bench_failures_and_bad_arguments() {
 #[test]
 fn a_server_with_another_secret_is_a_negative_answer() {
     let sb = Sandbox::new();
-    let server = serve(&sb, &["--secret", "another-secret-another-secret-0123"]);
+    let server = serve(&sb, &["--secret", "another-secret-4b7e19c2d8f3a60e95b1"]);
     let out = sb
         .cmd()
         .args(["bench", &server.url(), "--secret", SECRET, "--json"])

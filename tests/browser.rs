@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::util::{Peer, Sandbox, missing_peer, node_fixture, now_ms, serve};
 
-const SECRET: &str = "browser-test-secret-browser-test-secret";
+const SECRET: &str = "browser-tests-secret-5d2a9e7c1f8b4036";
 
 fn chromium(test: &str) -> bool {
     let path = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());

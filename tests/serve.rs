@@ -10,7 +10,7 @@ use crate::util::{
     Peer, Polling, Sandbox, http, node_fixture, node_lines, now_ms, raw_http, serve,
 };
 
-const SECRET: &str = "serve-test-secret-serve-test-secret";
+const SECRET: &str = "serve-tests-secret-3e8b1d6f9a2c7045";
 
 /// Runs the official client; returns its exit code and its JSON lines.
 fn official_client(
@@ -612,4 +612,147 @@ fn sockets_tick_at_their_own_phase_one_interval_apart() {
         off.min(INTERVAL - off) <= 120,
         "phase gap {phase_gap} ms vs start gap {started_gap} ms: a {a:?}, b {b:?}"
     );
+}
+
+/// `serve` with `args`, which must refuse to start: exit 2 and one line on stderr, containing
+/// `message`, never the secret, and no `listening on` line.
+fn assert_serve_refuses(sb: &Sandbox, args: &[&str], env: &[(&str, &str)], message: &str) {
+    let out = sb
+        .cmd()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .envs(env.iter().copied())
+        .timeout(Duration::from_secs(20))
+        .output()
+        .expect("run serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let case = format!("{args:?} {env:?}");
+    assert_eq!(out.status.code(), Some(2), "{case}: {stderr}");
+    assert!(out.stdout.is_empty(), "{case}: {out:?}");
+    assert!(
+        stderr.starts_with("sio-auth: error: ") && stderr.contains(message),
+        "{case}: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{case}: {stderr}");
+}
+
+/// Regression: `serve` started with `keyboard cat` after a warning, and with 36 bytes of `a`
+/// without one. Now each class of weak secret is refused, from every source and in any
+/// position of the keyring, unless --allow-weak-secret.
+#[test]
+fn serve_refuses_weak_secrets_unless_allowed() {
+    let sb = Sandbox::new();
+    let aaaa = "a".repeat(36);
+    for (secret, class) in [
+        ("keyboard cat", "is a well-known example secret"),
+        (
+            "your-super-secret-jwt-token-with-at-least-32-characters-long",
+            "is a well-known example secret (Supabase",
+        ),
+        ("changeit", "is a well-known example secret (socket.io"),
+        ("short-but-unique", "is only 16 bytes long"),
+        (&aaaa, "is one piece of 1 character repeated"),
+        (
+            "serve-test-secret-serve-test-secret",
+            "has an estimated entropy of only",
+        ),
+    ] {
+        assert_serve_refuses(&sb, &["--secret", secret], &[], class);
+        assert_serve_refuses(&sb, &[], &[("SIO_AUTH_SECRET", secret)], class);
+        // An old secret still verifies, so a weak one among strong ones is refused too.
+        assert_serve_refuses(
+            &sb,
+            &["--secret", SECRET, "--secret", secret],
+            &[],
+            "the secret from --secret #2",
+        );
+        let file = sb.write("weak", format!("{SECRET}\n{secret}\n"));
+        #[cfg(unix)]
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        let file = file.to_string_lossy().into_owned();
+        assert_serve_refuses(
+            &sb,
+            &["--secret-file", &file],
+            &[],
+            &format!("the secret from {file} line 2 {class}"),
+        );
+        assert_serve_refuses(&sb, &["--secret", secret], &[], "--allow-weak-secret");
+        // Allowed: it serves, after a warning.
+        let server = serve(&sb, &["--secret", secret, "--allow-weak-secret"]);
+        let (status, _, _) = http(server.addr, "GET", "/", &[]);
+        assert_eq!(status, 200);
+        drop(server);
+    }
+    let server = serve(&sb, &["--secret", &aaaa, "--allow-weak-secret"]);
+    let mut server = server;
+    server.terminate(Duration::from_secs(5));
+    assert!(
+        server.stderr().contains(
+            "sio-auth: warning: the secret from --secret #1 is one piece of 1 character repeated"
+        ),
+        "{}",
+        server.stderr()
+    );
+}
+
+/// A secret file of ours that group or others can read or change is refused by `serve` as ssh
+/// refuses such a private key, with the mode and the fix; --allow-weak-secret does not change
+/// that; sign only warns; a file of another user is only warned about (we could not chmod it).
+#[cfg(unix)]
+#[test]
+fn serve_refuses_a_secret_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let sb = Sandbox::new();
+    let file = sb.write("secret", format!("{SECRET}\n"));
+    let path = file.to_string_lossy().into_owned();
+    for mode in [0o644, 0o640, 0o604, 0o660, 0o620, 0o602, 0o700 | 0o004] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let expected = format!(
+            "secret file {path} has mode {mode:04o}: group or others can read or change it, and \
+             serve refuses such a file as ssh refuses such a private key: run `chmod 600 {path}`"
+        );
+        assert_serve_refuses(&sb, &["--secret-file", &path], &[], &expected);
+        assert_serve_refuses(
+            &sb,
+            &["--secret-file", &path, "--allow-weak-secret"],
+            &[],
+            &expected,
+        );
+        let out = sb
+            .cmd()
+            .args(["sign", "x", "--secret-file", &path])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&format!(
+                "sio-auth: warning: secret file {path} has mode {mode:04o}: group or others can \
+                 read or change it (chmod 600 it)"
+            )),
+            "{out:?}"
+        );
+    }
+    for mode in [0o600, 0o400] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut server = serve(&sb, &["--secret-file", &path]);
+        server.terminate(Duration::from_secs(5));
+        assert!(!server.stderr().contains("mode"), "{}", server.stderr());
+    }
+    // Someone else's file (only root can make one here): a warning, and it serves.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let chowned = Command::new("chown")
+        .args(["65534", &path])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if chowned {
+        let mut server = serve(&sb, &["--secret-file", &path]);
+        server.terminate(Duration::from_secs(5));
+        assert!(
+            server.stderr().contains("has mode 0644"),
+            "{}",
+            server.stderr()
+        );
+    }
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::util::{Peer, Sandbox, free_port, http, missing_peer, node_fixture, now_ms, serve};
 
-const SECRET: &str = "store-test-secret-store-test-secret";
+const SECRET: &str = "store-tests-secret-7a4f2c9e1b6d8053";
 
 // ---------------------------------------------------------------------------------------------
 // Redis: the shared server on 127.0.0.1:6379 when it answers, else a private redis-server.

@@ -27,13 +27,16 @@ mod hmac_sha256;
 mod set_cookie;
 mod sid;
 mod signing;
+mod weakness;
 
 pub use encoding::{decode_uri_component, encode_uri_component, latin1_to_string, try_decode};
 pub use header::{CookiePairs, Pasted, find_cookie, is_token, parse_header, read_pasted};
 pub use set_cookie::{InvalidAttribute, SameSite, SetCookie, http_date, iso_date, parse_iso_date};
 pub use sid::{RandomUnavailable, new_sid, random_token};
-pub use signing::{
-    EmptySecret, Keyring, NoSecrets, Rejection, SIGNATURE_LEN, Secret, Verified, Weakness,
+pub use signing::{EmptySecret, Keyring, NoSecrets, Rejection, SIGNATURE_LEN, Secret, Verified};
+pub use weakness::{
+    MIN_ENTROPY_BITS, MIN_STRONG_LEN, WELL_KNOWN_SECRETS, Weakness, WellKnown,
+    estimated_entropy_bits, normalize, weakness,
 };
 
 /// The cookie name express-session uses in the classic example, and our default.

@@ -43,36 +43,6 @@ const fn is_standard_base64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
 }
 
-/// Secrets from tutorials and examples, found in real deployments far too often.
-const WELL_KNOWN: &[&str] = &[
-    "secret",
-    "keyboard cat",
-    "tobiiscool",
-    "changeme",
-    "change me",
-    "change-me",
-    "my secret",
-    "mysecret",
-    "my-secret",
-    "your secret",
-    "your_secret",
-    "yoursecret",
-    "supersecret",
-    "super secret",
-    "session secret",
-    "sessionsecret",
-    "shhhh, very secret",
-    "secret key",
-    "secretkey",
-    "s3cr3t",
-    "password",
-    "test",
-    "foo",
-];
-
-/// Secrets shorter than this many bytes get a warning.
-const MIN_STRONG_LEN: usize = 32;
-
 /// A secret that signs or verifies cookies. Its `Debug` output never shows the value.
 ///
 /// ```
@@ -88,33 +58,6 @@ pub struct Secret(Box<str>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a secret must not be empty")]
 pub struct EmptySecret;
-
-/// Why a secret deserves a warning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Weakness {
-    /// A secret copied from a tutorial, such as `keyboard cat`.
-    WellKnown,
-    /// Fewer than 32 bytes.
-    Short {
-        /// The secret's length in bytes.
-        bytes: usize,
-    },
-}
-
-impl fmt::Display for Weakness {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::WellKnown => f.write_str("is a well-known example secret"),
-            Self::Short { bytes } => {
-                let unit = if *bytes == 1 { "byte" } else { "bytes" };
-                write!(
-                    f,
-                    "is only {bytes} {unit} long ({MIN_STRONG_LEN} or more recommended)"
-                )
-            }
-        }
-    }
-}
 
 impl Secret {
     /// Wraps a secret; any non-empty text is allowed (its UTF-8 bytes are the HMAC key).
@@ -139,25 +82,19 @@ impl Secret {
         &self.0
     }
 
-    /// Why this secret is weak, if it is.
+    /// Why this secret is weak, if it is: see [`weakness`](super::weakness()).
     ///
     /// ```
     /// use sio_auth::cookie::{Secret, Weakness};
-    /// assert_eq!(Secret::new("Keyboard Cat").unwrap().weakness(), Some(Weakness::WellKnown));
+    /// assert!(matches!(
+    ///     Secret::new("Keyboard Cat").unwrap().weakness(),
+    ///     Some(Weakness::WellKnown { .. })
+    /// ));
     /// assert_eq!(Secret::new("short").unwrap().weakness(), Some(Weakness::Short { bytes: 5 }));
-    /// assert_eq!(Secret::new("x".repeat(32)).unwrap().weakness(), None);
+    /// assert_eq!(Secret::new("Zq3xV8bN1mK5tR7wY2cL9pD4hJ6gF0sA").unwrap().weakness(), None);
     /// ```
-    pub fn weakness(&self) -> Option<Weakness> {
-        let folded = self.0.trim().to_lowercase();
-        if WELL_KNOWN.contains(&folded.as_str()) {
-            Some(Weakness::WellKnown)
-        } else if self.0.len() < MIN_STRONG_LEN {
-            Some(Weakness::Short {
-                bytes: self.0.len(),
-            })
-        } else {
-            None
-        }
+    pub fn weakness(&self) -> Option<super::Weakness> {
+        super::weakness(&self.0)
     }
 }
 

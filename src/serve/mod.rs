@@ -47,7 +47,7 @@ const MAX_CLIENT_MESSAGE: usize = 8 * 1024;
 const WS_READ_BUFFER: usize = 1024;
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
-    let keyring = secrets::keyring(&args.secrets)?;
+    let keyring = secrets::server_keyring(&args.secrets, args.allow_weak_secret)?;
     let store = store::open(&args.store)?;
     let auth = Arc::new(Authorizer {
         keyring,
