@@ -464,7 +464,7 @@ fn set_cookie_attributes_are_express_sessions() {
     let Some(fixture) = node_fixture("set_cookie_attributes_are_express_sessions") else {
         return;
     };
-    let secret = "set-cookie-compat-secret-4f9Qz";
+    let secret = "set-cookie-compat-secret-4f9Qz-7Km2";
     let sb = Sandbox::new();
     let node = |options: &Value| -> (String, String) {
         let line = node_lines(
