@@ -145,7 +145,8 @@ impl fmt::Display for Weakness {
     }
 }
 
-/// Why `secret` is weak, if it is (the first reason in the [module](self)'s order).
+/// Why `secret` is weak, if it is: the first that applies of well known, short, repeated and
+/// low entropy (see [`Weakness`]).
 ///
 /// ```
 /// use sio_auth::cookie::{Weakness, weakness};
