@@ -127,6 +127,8 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long to run the cycles, or to hold the sockets once connected')
             [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How clients connect (held sockets are always WebSockets)')
             [CompletionResult]::new('--forged', '--forged', [CompletionResultType]::ParameterName, 'Share of connections (0 to 1) that send a forged cookie (cycle mode)')
+            [CompletionResult]::new('--forged-kinds', '--forged-kinds', [CompletionResultType]::ParameterName, 'How forged cookies are forged, comma-separated; connections take the kinds in turn and the summary counts each kind''s verdicts. `all`: every kind')
+            [CompletionResult]::new('--handshakes', '--handshakes', [CompletionResultType]::ParameterName, 'Stop after this many connections (cycle mode), or at --duration, whichever comes first')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each step may wait for the server: the TCP connect, the HTTP or WebSocket handshake, the namespace''s verdict, the first event. A step past it counts as a failed connection (a timeout), and a cycle run ends at most this long after --duration; a bare number is seconds (e.g. 5, 500ms)')
             [CompletionResult]::new('--cookie', '--cookie', [CompletionResultType]::ParameterName, 'Send this Cookie header instead of signing fresh cookies')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store shared with the server: `redis://HOST:PORT/DB`')

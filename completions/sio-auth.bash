@@ -91,7 +91,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__bench)
-            opts="-h -V --clients --mode --duration --transport --first-tick --forged --timeout --cookie --store --secret --secret-file --cookie-name --namespace --json --help --version"
+            opts="-h -V --clients --mode --duration --transport --first-tick --forged --forged-kinds --handshakes --timeout --cookie --store --secret --secret-file --cookie-name --namespace --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -114,6 +114,14 @@ _sio__auth() {
                     return 0
                     ;;
                 --forged)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forged-kinds)
+                    COMPREPLY=($(compgen -W "all wrong-secret base64url padding padding-encoded truncated empty-signature garbage-before garbage-after lower-case double-encoded no-prefix upper-case-prefix other-sid empty-sid duplicate control-character multibyte" -- "${cur}"))
+                    return 0
+                    ;;
+                --handshakes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -118,6 +118,8 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --duration 'How long to run the cycles, or to hold the sockets once connected'
             cand --transport 'How clients connect (held sockets are always WebSockets)'
             cand --forged 'Share of connections (0 to 1) that send a forged cookie (cycle mode)'
+            cand --forged-kinds 'How forged cookies are forged, comma-separated; connections take the kinds in turn and the summary counts each kind''s verdicts. `all`: every kind'
+            cand --handshakes 'Stop after this many connections (cycle mode), or at --duration, whichever comes first'
             cand --timeout 'How long each step may wait for the server: the TCP connect, the HTTP or WebSocket handshake, the namespace''s verdict, the first event. A step past it counts as a failed connection (a timeout), and a cycle run ends at most this long after --duration; a bare number is seconds (e.g. 5, 500ms)'
             cand --cookie 'Send this Cookie header instead of signing fresh cookies'
             cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'

@@ -110,6 +110,25 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l duration -d 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l transport -d 'How clients connect (held sockets are always WebSockets)' -r -f -a "websocket\t'A WebSocket from the start'
 default\t'The official client\'s default: a polling handshake, then an upgrade to WebSocket'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l forged -d 'Share of connections (0 to 1) that send a forged cookie (cycle mode)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l forged-kinds -d 'How forged cookies are forged, comma-separated; connections take the kinds in turn and the summary counts each kind\'s verdicts. `all`: every kind' -r -f -a "all\t'Every kind below, in turn'
+wrong-secret\t'Signed with a random secret the server does not have'
+base64url\t'The signature in base64url (`-_` for `+/`)'
+padding\t'The signature with a raw `=` padding character'
+padding-encoded\t'The signature with `=` padding percent-encoded (`%3D`)'
+truncated\t'The signature without its last character'
+empty-signature\t'Nothing after the dot'
+garbage-before\t'Characters before the `s:` prefix'
+garbage-after\t'Characters after the signature'
+lower-case\t'The signature lower-cased'
+double-encoded\t'The value percent-encoded twice (`s%253A…`)'
+no-prefix\t'No `s:` prefix'
+upper-case-prefix\t'An upper-case `S:` prefix'
+other-sid\t'The signature of another session id'
+empty-sid\t'A valid signature of the empty session id'
+duplicate\t'Two cookies of the name, a forged one first, then a valid one (the first wins)'
+control-character\t'A control character (NUL, LF, tab, DEL…) inside or after the signed value'
+multibyte\t'A multibyte character at the signature\'s boundary (as 43 bytes, or at its ends)'"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l handshakes -d 'Stop after this many connections (cycle mode), or at --duration, whichever comes first' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l timeout -d 'How long each step may wait for the server: the TCP connect, the HTTP or WebSocket handshake, the namespace\'s verdict, the first event. A step past it counts as a failed connection (a timeout), and a cycle run ends at most this long after --duration; a bare number is seconds (e.g. 5, 500ms)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie -d 'Send this Cookie header instead of signing fresh cookies' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r

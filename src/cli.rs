@@ -483,6 +483,49 @@ pub(crate) enum BenchMode {
     Hold,
 }
 
+/// How a `bench` connection forges its cookie (`--forged-kinds`): the ways a cookie can be
+/// wrong that Node's express-session refuses (see WIRE.md), each a transformation of a cookie
+/// validly signed with the secret options, except `wrong-secret`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub(crate) enum ForgeryKind {
+    /// Every kind below, in turn.
+    All,
+    /// Signed with a random secret the server does not have.
+    WrongSecret,
+    /// The signature in base64url (`-_` for `+/`).
+    Base64url,
+    /// The signature with a raw `=` padding character.
+    Padding,
+    /// The signature with `=` padding percent-encoded (`%3D`).
+    PaddingEncoded,
+    /// The signature without its last character.
+    Truncated,
+    /// Nothing after the dot.
+    EmptySignature,
+    /// Characters before the `s:` prefix.
+    GarbageBefore,
+    /// Characters after the signature.
+    GarbageAfter,
+    /// The signature lower-cased.
+    LowerCase,
+    /// The value percent-encoded twice (`s%253A…`).
+    DoubleEncoded,
+    /// No `s:` prefix.
+    NoPrefix,
+    /// An upper-case `S:` prefix.
+    UpperCasePrefix,
+    /// The signature of another session id.
+    OtherSid,
+    /// A valid signature of the empty session id.
+    EmptySid,
+    /// Two cookies of the name, a forged one first, then a valid one (the first wins).
+    Duplicate,
+    /// A control character (NUL, LF, tab, DEL…) inside or after the signed value.
+    ControlCharacter,
+    /// A multibyte character at the signature's boundary (as 43 bytes, or at its ends).
+    Multibyte,
+}
+
 /// How `bench` clients connect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum BenchTransport {
@@ -496,7 +539,9 @@ pub(crate) enum BenchTransport {
 #[command(after_help = "\
 Cookies: each connection sends a fresh cookie signed with the secret options (a new random
 session id each), or --cookie for all of them. --forged mixes in a share of connections with
-forged cookies and counts any that are accepted. With --store, a session is created in that
+forged cookies and counts any that are accepted; --forged-kinds says how they are forged (`all`:
+every way Node's express-session refuses, in turn), and the summary's `forged_kinds` counts
+each kind's verdicts. With --store, a session is created in that
 store for every signed cookie before the run, for servers that require one (sio-auth serve
 --require-session, an Express app on connect-redis).
 
@@ -544,6 +589,21 @@ pub(crate) struct BenchArgs {
     /// Share of connections (0 to 1) that send a forged cookie (cycle mode).
     #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = parse_share)]
     pub(crate) forged: f64,
+
+    /// How forged cookies are forged, comma-separated; connections take the kinds in turn and
+    /// the summary counts each kind's verdicts. `all`: every kind.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND,...",
+        value_delimiter = ',',
+        default_value = "wrong-secret"
+    )]
+    pub(crate) forged_kinds: Vec<ForgeryKind>,
+
+    /// Stop after this many connections (cycle mode), or at --duration, whichever comes first.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) handshakes: Option<u64>,
 
     /// How long each step may wait for the server: the TCP connect, the HTTP or WebSocket
     /// handshake, the namespace's verdict, the first event. A step past it counts as a failed

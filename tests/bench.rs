@@ -641,3 +641,156 @@ fn running_out_of_file_descriptors_fails_the_run_with_the_ulimit_hint() {
         );
     }
 }
+
+/// Checks a forgery-matrix run: every kind was sent and refused, nothing forged accepted,
+/// nothing valid refused, nothing failed.
+fn check_matrix(report: &Value, handshakes: u64, what: &str) {
+    assert_eq!(
+        report["handshakes"].as_u64(),
+        Some(handshakes),
+        "{what}: {report}"
+    );
+    assert_eq!(report["errors"], 0, "{what}: {report}");
+    assert_eq!(report["forged_accepted"], 0, "{what}: {report}");
+    assert_eq!(report["valid_refused"], 0, "{what}: {report}");
+    let kinds = report["forged_kinds"].as_object().expect("forged_kinds");
+    assert_eq!(kinds.len(), 17, "{what}: {report}");
+    let mut forged = 0;
+    for (kind, counts) in kinds {
+        let refused = counts["refused"].as_u64().unwrap();
+        assert!(
+            refused >= 5,
+            "{what}: {kind} sent only {refused} times: {report}"
+        );
+        assert_eq!(counts["accepted"], 0, "{what}: {kind}: {report}");
+        forged += refused;
+    }
+    assert_eq!(report["refused"].as_u64(), Some(forged), "{what}: {report}");
+    assert_eq!(forged, handshakes / 10, "{what}: {report}");
+}
+
+fn matrix_args(transport: &str) -> Vec<&str> {
+    vec![
+        "--handshakes",
+        "2000",
+        "--duration",
+        "60s",
+        "--clients",
+        "8",
+        "--forged",
+        "0.1",
+        "--forged-kinds",
+        "all",
+        "--transport",
+        transport,
+    ]
+}
+
+/// The forgery matrix in short (`benches/forgery-matrix` runs 100 000): 2 000 handshakes, 10 %
+/// forged in every way WIRE.md lists as refused by Node, over both transports: none accepted,
+/// no valid one refused, by sio-auth serve and by the Node reference.
+#[test]
+fn forgery_matrix_short() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET]);
+    for transport in ["websocket", "default"] {
+        let report = bench(&sb, &server.url(), &matrix_args(transport));
+        check_matrix(&report, 2000, &format!("sio-auth serve, {transport}"));
+    }
+    if let Some(node) = node_io_server("forgery_matrix_short", 0, &[SECRET], &[]) {
+        for transport in ["websocket", "default"] {
+            let report = bench(&sb, &node.url(), &matrix_args(transport));
+            check_matrix(&report, 2000, &format!("node, {transport}"));
+        }
+    }
+}
+
+/// A server that accepts every cookie is caught: bench counts what each forged kind got and
+/// exits 1 naming the kinds accepted.
+#[test]
+fn a_server_accepting_forged_cookies_is_caught_per_kind() {
+    let sb = Sandbox::new();
+    let url = format!(
+        "http://{}",
+        hostile::websocket(&[Some(hostile::OPEN), None, Some(r#"40{"sid":"x"}"#)])
+    );
+    let out = sb
+        .cmd()
+        .args([
+            "bench",
+            &url,
+            "--secret",
+            SECRET,
+            "--json",
+            "--clients",
+            "4",
+        ])
+        .args([
+            "--handshakes",
+            "340",
+            "--forged",
+            "0.5",
+            "--forged-kinds",
+            "all",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["forged_accepted"], 170, "{report}");
+    for (kind, counts) in report["forged_kinds"].as_object().unwrap() {
+        assert_eq!(counts["accepted"], 10, "{kind}: {report}");
+    }
+    assert!(
+        stderr.contains(
+            // In the summary's order (alphabetical).
+            "sio-auth bench: the server accepted 170 forged cookies (base64url 10, \
+             control-character 10, double-encoded 10, duplicate 10, empty-sid 10, \
+             empty-signature 10, garbage-after 10, garbage-before 10, lower-case 10, multibyte \
+             10, no-prefix 10, other-sid 10, padding 10, padding-encoded 10, truncated 10, \
+             upper-case-prefix 10, wrong-secret 10)"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn forged_kinds_usage_errors() {
+    let sb = Sandbox::new();
+    let url = format!("http://127.0.0.1:{}", free_port());
+    for (args, message) in [
+        (
+            &["--forged-kinds", "all"][..],
+            "--forged-kinds needs --forged",
+        ),
+        (
+            &["--forged", "0.1", "--forged-kinds", "sideways"],
+            "invalid value 'sideways'",
+        ),
+        (
+            &[
+                "--forged",
+                "0.1",
+                "--forged-kinds",
+                "padding",
+                "--cookie",
+                "express.sid=x",
+            ],
+            "they cannot be used with --cookie",
+        ),
+        (
+            &["--mode", "hold", "--handshakes", "5"],
+            "--handshakes is for --mode cycle",
+        ),
+        (&["--handshakes", "0"], "--handshakes"),
+    ] {
+        sb.cmd()
+            .args(["bench", &url, "--secret", SECRET])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(message));
+    }
+}

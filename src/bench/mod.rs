@@ -6,9 +6,10 @@
 //! is read through [`sio_auth::wire`], and every step waits at most `--timeout`.
 //!
 //! * `cycle`: `--clients` tasks each loop connect → handshake → authorized or refused
-//!   (→ first event with `--first-tick`) → close, for `--duration`; reports the rate and
-//!   latency percentiles (connect start to the namespace verdict), refusals, and with
-//!   `--forged` any forged cookie that was accepted or valid one that was refused.
+//!   (→ first event with `--first-tick`) → close, for `--duration` (or `--handshakes`);
+//!   reports the rate and latency percentiles (connect start to the namespace verdict),
+//!   refusals, and with `--forged` any forged cookie that was accepted or valid one that was
+//!   refused, per kind of forgery.
 //! * `hold`: opens `--clients` sockets, answers pings, and measures each event's delay (receipt
 //!   time minus the epoch milliseconds it carries) for `--duration`.
 //!
@@ -32,8 +33,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use self::client::{Deadline, Target};
 use self::failure::Tally;
-use self::forgery::Cookies;
-use crate::cli::{BenchArgs, BenchMode, BenchTransport};
+use self::forgery::{Cookies, kind_name};
+use crate::cli::{BenchArgs, BenchMode, BenchTransport, ForgeryKind};
 use crate::exit::{Exit, ExitOnError as _};
 
 pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
@@ -97,6 +98,12 @@ fn check_usage(args: &BenchArgs) -> anyhow::Result<()> {
         if args.transport != BenchTransport::Websocket {
             bail!("--transport default is for --mode cycle: held sockets are WebSockets");
         }
+        if args.handshakes.is_some() {
+            bail!("--handshakes is for --mode cycle: hold opens --clients sockets");
+        }
+    }
+    if args.forged == 0.0 && args.forged_kinds != [ForgeryKind::WrongSecret] {
+        bail!("--forged-kinds needs --forged: the share of connections that are forged");
     }
     Ok(())
 }
@@ -133,7 +140,15 @@ fn wrong_verdicts(summary: &serde_json::Value) -> Exit {
         exit = Exit::Negative;
     }
     if let Some(n @ 1..) = count("forged_accepted") {
-        eprintln!("sio-auth bench: the server accepted {n} forged cookies");
+        let kinds = summary["forged_kinds"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, counts)| counts["accepted"].as_u64().is_some_and(|n| n > 0))
+            .map(|(kind, counts)| format!("{kind} {}", counts["accepted"]))
+            .collect::<Vec<_>>()
+            .join(", ");
+        eprintln!("sio-auth bench: the server accepted {n} forged cookies ({kinds})");
         exit = Exit::Negative;
     }
     exit
@@ -147,17 +162,33 @@ struct Counters {
     forged_accepted: AtomicU64,
     valid_refused: AtomicU64,
     next: AtomicU64,
+    /// Per kind of forgery, in the order of `Cookies::kinds`: (accepted, refused).
+    forged_kinds: Vec<(AtomicU64, AtomicU64)>,
 }
 
 impl Counters {
-    fn count(&self, verdict: Verdict, forged: bool) {
+    /// Counts a verdict; `forged` is the index of the forged cookie's kind in
+    /// `Cookies::kinds`, `None` for a valid cookie.
+    fn count(&self, verdict: Verdict, forged: Option<usize>) {
         let (total, wrong) = match verdict {
-            Verdict::Accepted => (&self.accepted, forged.then_some(&self.forged_accepted)),
-            Verdict::Refused => (&self.refused, (!forged).then_some(&self.valid_refused)),
+            Verdict::Accepted => (
+                &self.accepted,
+                forged.is_some().then_some(&self.forged_accepted),
+            ),
+            Verdict::Refused => (
+                &self.refused,
+                forged.is_none().then_some(&self.valid_refused),
+            ),
         };
         total.fetch_add(1, Ordering::Relaxed);
         if let Some(wrong) = wrong {
             wrong.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some((accepted, refused)) = forged.and_then(|k| self.forged_kinds.get(k)) {
+            match verdict {
+                Verdict::Accepted => accepted.fetch_add(1, Ordering::Relaxed),
+                Verdict::Refused => refused.fetch_add(1, Ordering::Relaxed),
+            };
         }
     }
 }
@@ -166,13 +197,17 @@ impl Counters {
 type Outcome = (serde_json::Value, Option<anyhow::Error>);
 
 async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow::Result<Outcome> {
-    let counters = Arc::new(Counters::default());
+    let counters = Arc::new(Counters {
+        forged_kinds: cookies.kinds().map(|_| Default::default()).collect(),
+        ..Counters::default()
+    });
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let deadline = Deadline {
         step: args.timeout,
         hard_end: Some(started + args.duration + args.timeout),
     };
+    let limit = args.handshakes.unwrap_or(u64::MAX);
     let mut tasks = Vec::new();
     for _ in 0..args.clients {
         let (target, cookies, counters, stop) = (
@@ -187,6 +222,9 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
             let mut failures = Tally::default();
             while !stop.load(Ordering::Relaxed) {
                 let n = counters.next.fetch_add(1, Ordering::Relaxed);
+                if n >= limit {
+                    break;
+                }
                 let (cookie, forged) = cookies.pick(n);
                 let t0 = Instant::now();
                 let outcome = match transport {
@@ -212,10 +250,17 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
             (latencies, failures)
         }));
     }
-    tokio::time::sleep(args.duration).await;
-    stop.store(true, Ordering::Relaxed);
-    // Each client finishes its handshake, every step of which ends by the hard end.
-    let results = futures_util::future::join_all(tasks).await;
+    // The clients stop themselves after --handshakes; else at --duration.
+    let all_done = futures_util::future::join_all(tasks);
+    tokio::pin!(all_done);
+    let results = tokio::select! {
+        results = &mut all_done => results,
+        () = tokio::time::sleep(args.duration) => {
+            stop.store(true, Ordering::Relaxed);
+            // Each client finishes its handshake, every step of which ends by the hard end.
+            all_done.await
+        }
+    };
     let elapsed = started.elapsed().as_secs_f64();
     let mut latencies = Vec::new();
     let mut failures = Tally::default();
@@ -236,7 +281,7 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
     }
     #[allow(clippy::cast_precision_loss)]
     let rate = handshakes as f64 / elapsed;
-    let summary = json!({
+    let mut summary = json!({
         "mode": "cycle",
         "transport": format!("{:?}", args.transport).to_lowercase(),
         "clients": args.clients,
@@ -252,6 +297,19 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
         "p50_ms": round(percentile(&latencies, 0.50)),
         "p99_ms": round(percentile(&latencies, 0.99)),
     });
+    if args.forged > 0.0 {
+        summary["forged_kinds"] = cookies
+            .kinds()
+            .zip(&counters.forged_kinds)
+            .map(|(kind, (accepted, refused))| {
+                (
+                    kind_name(kind),
+                    json!({"refused": load(refused), "accepted": load(accepted)}),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
     let failures = failures.into_error("connections", attempts, args.clients);
     Ok((summary, failures))
 }
