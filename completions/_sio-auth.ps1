@@ -44,7 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between a socket''s ticks, counted from its connection; a bare number is milliseconds (e.g. 1000, 250ms, 2s)')
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Name of the tick event')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'How long a client may take from the Engine.IO handshake to joining a namespace; a refused client''s session is closed after it. socketioxide keeps each refused session''s memory (~13 KB) this long even when the client has gone, so under a flood of bad cookies a shorter timeout means less memory; a bare number is seconds (e.g. 3, 500ms)')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis''s format, shared with Node apps)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis''s format, shared with Node apps). A password in the URL (`redis://:PASSWORD@HOST`) is visible in the process list: prefer SIO_AUTH_STORE')
             [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Serve another namespace (repeatable). It gets the cookie rule of `/` plus its own `--require` rules, which follow it on the command line')
             [CompletionResult]::new('--require', '--require', [CompletionResultType]::ParameterName, 'A rule of the preceding --namespace: the session''s value at the JSON pointer must equal VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session')
@@ -68,7 +68,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'Domain attribute')
             [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Path attribute')
             [CompletionResult]::new('--same-site', '--same-site', [CompletionResultType]::ParameterName, 'SameSite attribute')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store shared with the server: `redis://HOST:PORT/DB`')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE')
             [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'With --store: the session''s data, a JSON object (e.g. ''{"user":{"role":"admin"}}''); the cookie metadata is added as express-session writes it (--max-age sets its expiry)')
             [CompletionResult]::new('--secure', '--secure', [CompletionResultType]::ParameterName, 'Add the Secure attribute')
             [CompletionResult]::new('--no-http-only', '--no-http-only', [CompletionResultType]::ParameterName, 'Leave out the HttpOnly attribute')
@@ -79,7 +79,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             break
         }
         'sio-auth;verify' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store shared with the server: `redis://HOST:PORT/DB`')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE')
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET')
             [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]')
             [CompletionResult]::new('--cookie-name', '--cookie-name', [CompletionResultType]::ParameterName, 'Name of the session cookie')
@@ -111,7 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             break
         }
         'sio-auth;revoke' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store shared with the server: `redis://HOST:PORT/DB`')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE')
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET')
             [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]')
             [CompletionResult]::new('--cookie-name', '--cookie-name', [CompletionResultType]::ParameterName, 'Name of the session cookie')
@@ -131,7 +131,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--handshakes', '--handshakes', [CompletionResultType]::ParameterName, 'Stop after this many connections (cycle mode), or at --duration, whichever comes first')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each step may wait for the server: the TCP connect, the HTTP or WebSocket handshake, the namespace''s verdict, the first event. A step past it counts as a failed connection (a timeout), and a cycle run ends at most this long after --duration; a bare number is seconds (e.g. 5, 500ms)')
             [CompletionResult]::new('--cookie', '--cookie', [CompletionResultType]::ParameterName, 'Send this Cookie header instead of signing fresh cookies')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store shared with the server: `redis://HOST:PORT/DB`')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE')
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET')
             [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]')
             [CompletionResult]::new('--cookie-name', '--cookie-name', [CompletionResultType]::ParameterName, 'Name of the session cookie')

@@ -40,7 +40,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --interval 'Time between a socket''s ticks, counted from its connection; a bare number is milliseconds (e.g. 1000, 250ms, 2s)'
             cand --event 'Name of the tick event'
             cand --connect-timeout 'How long a client may take from the Engine.IO handshake to joining a namespace; a refused client''s session is closed after it. socketioxide keeps each refused session''s memory (~13 KB) this long even when the client has gone, so under a flood of bad cookies a shorter timeout means less memory; a bare number is seconds (e.g. 3, 500ms)'
-            cand --store 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis''s format, shared with Node apps)'
+            cand --store 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis''s format, shared with Node apps). A password in the URL (`redis://:PASSWORD@HOST`) is visible in the process list: prefer SIO_AUTH_STORE'
             cand --max-age 'Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day'
             cand --namespace 'Serve another namespace (repeatable). It gets the cookie rule of `/` plus its own `--require` rules, which follow it on the command line'
             cand --require 'A rule of the preceding --namespace: the session''s value at the JSON pointer must equal VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session'
@@ -63,7 +63,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --domain 'Domain attribute'
             cand --path 'Path attribute'
             cand --same-site 'SameSite attribute'
-            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
+            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE'
             cand --data 'With --store: the session''s data, a JSON object (e.g. ''{"user":{"role":"admin"}}''); the cookie metadata is added as express-session writes it (--max-age sets its expiry)'
             cand --secure 'Add the Secure attribute'
             cand --no-http-only 'Leave out the HttpOnly attribute'
@@ -73,7 +73,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --version 'Print version'
         }
         &'sio-auth;verify'= {
-            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
+            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE'
             cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
             cand --secret-file 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
@@ -103,7 +103,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --version 'Print version'
         }
         &'sio-auth;revoke'= {
-            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
+            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE'
             cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
             cand --secret-file 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
@@ -122,7 +122,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --handshakes 'Stop after this many connections (cycle mode), or at --duration, whichever comes first'
             cand --timeout 'How long each step may wait for the server: the TCP connect, the HTTP or WebSocket handshake, the namespace''s verdict, the first event. A step past it counts as a failed connection (a timeout), and a cycle run ends at most this long after --duration; a bare number is seconds (e.g. 5, 500ms)'
             cand --cookie 'Send this Cookie header instead of signing fresh cookies'
-            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`'
+            cand --store 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE'
             cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
             cand --secret-file 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'

@@ -42,7 +42,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l cookie-name 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l interval -d 'Time between a socket\'s ticks, counted from its connection; a bare number is milliseconds (e.g. 1000, 250ms, 2s)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l event -d 'Name of the tick event' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l connect-timeout -d 'How long a client may take from the Engine.IO handshake to joining a namespace; a refused client\'s session is closed after it. socketioxide keeps each refused session\'s memory (~13 KB) this long even when the client has gone, so under a flood of bad cookies a shorter timeout means less memory; a bare number is seconds (e.g. 3, 500ms)' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l store -d 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis\'s format, shared with Node apps)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l store -d 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis\'s format, shared with Node apps). A password in the URL (`redis://:PASSWORD@HOST`) is visible in the process list: prefer SIO_AUTH_STORE' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l max-age -d 'Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l namespace -d 'Serve another namespace (repeatable). It gets the cookie rule of `/` plus its own `--require` rules, which follow it on the command line' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l require -d 'A rule of the preceding --namespace: the session\'s value at the JSON pointer must equal VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session' -r
@@ -67,13 +67,13 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l path -d 'Path
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l same-site -d 'SameSite attribute' -r -f -a "strict\t''
 lax\t''
 none\t''"
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l data -d 'With --store: the session\'s data, a JSON object (e.g. \'{"user":{"role":"admin"}}\'); the cookie metadata is added as express-session writes it (--max-age sets its expiry)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secure -d 'Add the Secure attribute'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l no-http-only -d 'Leave out the HttpOnly attribute'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -s V -l version -d 'Print version'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l cookie-name -d 'Name of the session cookie' -r
@@ -97,7 +97,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l json -d 'P
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l reconnect -d 'Reconnect with backoff when the server goes away (never after a refusal)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s V -l version -d 'Print version'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l cookie-name -d 'Name of the session cookie' -r
@@ -131,7 +131,7 @@ multibyte\t'A multibyte character at the signature\'s boundary (as 43 bytes, or 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l handshakes -d 'Stop after this many connections (cycle mode), or at --duration, whichever comes first' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l timeout -d 'How long each step may wait for the server: the TCP connect, the HTTP or WebSocket handshake, the namespace\'s verdict, the first event. A step past it counts as a failed connection (a timeout), and a cycle run ends at most this long after --duration; a bare number is seconds (e.g. 5, 500ms)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie -d 'Send this Cookie header instead of signing fresh cookies' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie-name -d 'Name of the session cookie' -r

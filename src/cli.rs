@@ -187,7 +187,8 @@ pub(crate) struct ServeArgs {
     pub(crate) connect_timeout: Duration,
 
     /// Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB`
-    /// (connect-redis's format, shared with Node apps).
+    /// (connect-redis's format, shared with Node apps). A password in the URL
+    /// (`redis://:PASSWORD@HOST`) is visible in the process list: prefer SIO_AUTH_STORE.
     #[arg(long, value_name = "URL", default_value = "memory", env = "SIO_AUTH_STORE", hide_env_values = true, value_parser = StoreUrlParser { shared: false })]
     pub(crate) store: StoreUrl,
 
@@ -247,7 +248,8 @@ pub(crate) struct Requirement {
 /// The store option of the one-shot commands, which need a store shared with a server.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SharedStoreArg {
-    /// Session store shared with the server: `redis://HOST:PORT/DB`.
+    /// Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is
+    /// visible in the process list: prefer SIO_AUTH_STORE.
     #[arg(long, value_name = "URL", env = "SIO_AUTH_STORE", hide_env_values = true, value_parser = StoreUrlParser { shared: true })]
     pub(crate) store: Option<StoreUrl>,
 }
@@ -463,7 +465,8 @@ pub(crate) struct RevokeArgs {
     #[arg(value_name = "COOKIE|SID", required = true)]
     pub(crate) targets: Vec<Redacted>,
 
-    /// Session store shared with the server: `redis://HOST:PORT/DB`.
+    /// Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is
+    /// visible in the process list: prefer SIO_AUTH_STORE.
     #[arg(long, value_name = "URL", env = "SIO_AUTH_STORE", hide_env_values = true, value_parser = StoreUrlParser { shared: true }, required = true)]
     pub(crate) store: StoreUrl,
 
