@@ -29,11 +29,11 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand revoke 'Destroy sessions in the store; their live sockets are disconnected within a second'
             cand bench 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
             cand completions 'Print a shell completion script'
-            cand man 'Print the man page (roff)'
-            cand help 'Print this message or the help of the given subcommand(s)'
+            cand help 'Print the help of sio-auth or of one of its commands (as --help does)'
+            cand man 'Print the man page (roff) of sio-auth or of one of its commands'
         }
         &'sio-auth;serve'= {
-            cand --listen 'Address to listen on; port 0 picks a free port. The bound address is printed as `listening on http://ADDR`'
+            cand --listen 'Address to listen on, IP:PORT (0.0.0.0:3000 for every interface); port 0 picks a free port. The bound address is printed as `listening on http://ADDR`'
             cand --secret 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET'
             cand --secret-file 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]'
             cand --cookie-name 'Name of the session cookie'
@@ -140,40 +140,17 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'sio-auth;man'= {
+        &'sio-auth;help'= {
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'sio-auth;help'= {
-            cand serve 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
-            cand sign 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
-            cand verify 'Check signed session cookies; prints the session id of each valid one'
-            cand connect 'Connect to a Socket.IO server with a session cookie and print the events it sends'
-            cand revoke 'Destroy sessions in the store; their live sockets are disconnected within a second'
-            cand bench 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
-            cand completions 'Print a shell completion script'
-            cand man 'Print the man page (roff)'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'sio-auth;help;serve'= {
-        }
-        &'sio-auth;help;sign'= {
-        }
-        &'sio-auth;help;verify'= {
-        }
-        &'sio-auth;help;connect'= {
-        }
-        &'sio-auth;help;revoke'= {
-        }
-        &'sio-auth;help;bench'= {
-        }
-        &'sio-auth;help;completions'= {
-        }
-        &'sio-auth;help;man'= {
-        }
-        &'sio-auth;help;help'= {
+        &'sio-auth;man'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
     ]
     $completions[$command]

@@ -33,9 +33,9 @@ complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "connect" -d 'Conn
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "revoke" -d 'Destroy sessions in the store; their live sockets are disconnected within a second'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "completions" -d 'Print a shell completion script'
-complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "man" -d 'Print the man page (roff)'
-complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l listen -d 'Address to listen on; port 0 picks a free port. The bound address is printed as `listening on http://ADDR`' -r
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "help" -d 'Print the help of sio-auth or of one of its commands (as --help does)'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "man" -d 'Print the man page (roff) of sio-auth or of one of its commands'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l listen -d 'Address to listen on, IP:PORT (0.0.0.0:3000 for every interface); port 0 picks a free port. The bound address is printed as `listening on http://ADDR`' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l cookie-name -d 'Name of the session cookie' -r
@@ -142,15 +142,10 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -s h -l help -d
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -s h -l help -d 'Print help'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s V -l version -d 'Print version'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "serve" -d 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "revoke" -d 'Destroy sessions in the store; their live sockets are disconnected within a second'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help; and not __fish_seen_subcommand_from serve sign verify connect revoke bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -f -a "bash zsh fish elvish powershell"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -f -a "serve sign verify connect revoke bench completions help"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -f -a "serve sign verify connect revoke bench completions help"

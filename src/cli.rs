@@ -67,7 +67,13 @@ Exit codes:
 /// Byte-compatible with Node's cookie-signature and express-session, and wire-compatible with
 /// socket.io v4: sio-auth can stand in for either side of that stack, or test it.
 #[derive(Debug, Parser)]
-#[command(name = "sio-auth", version, after_help = EXIT_CODES, propagate_version = true)]
+#[command(
+    name = "sio-auth",
+    version,
+    after_help = EXIT_CODES,
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -90,9 +96,37 @@ pub(crate) enum Command {
     Bench(BenchArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
+    /// Print the help of sio-auth or of one of its commands (as --help does).
+    Help(HelpArgs),
+    /// Print the man page (roff) of sio-auth or of one of its commands.
     #[command(hide = true)]
-    Man,
+    Man(ManArgs),
+}
+
+/// The commands `help` and `man` know, as they are spelled on the command line.
+pub(crate) const COMMANDS: &[&str] = &[
+    "serve",
+    "sign",
+    "verify",
+    "connect",
+    "revoke",
+    "bench",
+    "completions",
+    "help",
+];
+
+#[derive(Debug, Args)]
+pub(crate) struct HelpArgs {
+    /// The command whose help to print; none prints sio-auth's own.
+    #[arg(value_name = "COMMAND", value_parser = clap::builder::PossibleValuesParser::new(COMMANDS))]
+    pub(crate) command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The command whose page to print (sio-auth-COMMAND(1)); none prints sio-auth(1).
+    #[arg(value_name = "COMMAND", value_parser = clap::builder::PossibleValuesParser::new(COMMANDS))]
+    pub(crate) command: Option<String>,
 }
 
 /// A command-line value that is a credential (a secret, a cookie, a header value): its `Debug`
@@ -151,9 +185,9 @@ pub(crate) struct CookieNameArg {
 #[derive(Debug, Clone, Args)]
 #[command(after_help = SERVE_AFTER_HELP)]
 pub(crate) struct ServeArgs {
-    /// Address to listen on; port 0 picks a free port. The bound address is printed as
-    /// `listening on http://ADDR`.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3000")]
+    /// Address to listen on, IP:PORT (0.0.0.0:3000 for every interface); port 0 picks a free
+    /// port. The bound address is printed as `listening on http://ADDR`.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:3000", value_parser = parse_listen)]
     pub(crate) listen: SocketAddr,
 
     #[command(flatten)]
@@ -822,11 +856,54 @@ fn parse_namespace(ns: &str) -> Result<String, String> {
     }
 }
 
+/// `--listen`: an IP address and a port. Host names are not resolved (which of a name's
+/// addresses to bind is not ours to guess), so the usual slips get the form that works.
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let example = |port: &str| format!("127.0.0.1:{port}");
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "expected IP:PORT, not a bare port: --listen {} (or 0.0.0.0:{text} for every \
+             interface)",
+            example(text)
+        ));
+    }
+    if let Some((host, port)) = text.rsplit_once(':')
+        && !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(if host.eq_ignore_ascii_case("localhost") {
+            format!(
+                "expected IP:PORT; host names are not resolved: --listen {} (or [::1]:{port})",
+                example(port)
+            )
+        } else {
+            format!(
+                "expected IP:PORT; host names are not resolved: give the address to listen on, \
+                 e.g. --listen {} or 0.0.0.0:{port}",
+                example(port)
+            )
+        });
+    }
+    Err("expected IP:PORT, e.g. 127.0.0.1:3000 (port 0 picks a free port)".to_owned())
+}
+
 fn parse_http_url(text: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
+    // `127.0.0.1:3000` is no URL, and `localhost:3000` is one with the scheme `localhost`.
+    let suggest = || format!("a URL starts with its scheme: http://{text}");
+    let url = match url::Url::parse(text) {
+        Ok(url) => url,
+        Err(url::ParseError::RelativeUrlWithoutBase) if !text.contains("://") => {
+            return Err(suggest());
+        }
+        Err(e) => return Err(format!("not a URL: {e}")),
+    };
     match url.scheme() {
         "http" | "https" | "ws" | "wss" if url.host().is_some() => Ok(url),
         "http" | "https" | "ws" | "wss" => Err("the URL has no host".to_owned()),
+        _ if !text.contains("://") => Err(suggest()),
         other => Err(format!(
             "unsupported scheme {other:?}: use http, https, ws or wss"
         )),
@@ -899,6 +976,17 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_and_man_know_every_command() {
+        let cli = Cli::command();
+        let visible: Vec<&str> = cli
+            .get_subcommands()
+            .filter(|sub| !sub.is_hide_set())
+            .map(clap::Command::get_name)
+            .collect();
+        assert_eq!(visible, COMMANDS);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::CommandFactory as _;
 use clap_complete::Shell as Target;
 
-use crate::cli::{Cli, CompletionsArgs, Shell};
+use crate::cli::{Cli, CompletionsArgs, HelpArgs, ManArgs, Shell};
 use crate::exit::Exit;
 
 pub(crate) fn run(args: &CompletionsArgs) -> anyhow::Result<Exit> {
@@ -71,12 +71,35 @@ fn fix_bash_states(script: &[u8]) -> Vec<u8> {
         .into_bytes()
 }
 
-pub(crate) fn man() -> anyhow::Result<Exit> {
+/// The command a page or a help is about: sio-auth itself or one of its subcommands, built so
+/// that a subcommand is named as its page is (`sio-auth-serve`) and usage lines are complete.
+fn command_named(name: Option<&str>) -> clap::Command {
+    let mut cli = Cli::command();
+    cli.build();
+    match name.and_then(|name| cli.find_subcommand(name)) {
+        Some(sub) => sub.clone(),
+        None => cli,
+    }
+}
+
+/// `sio-auth man [COMMAND]`: sio-auth(1), or the sio-auth-COMMAND(1) page it refers to.
+pub(crate) fn man(args: &ManArgs) -> anyhow::Result<Exit> {
     let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command())
+    clap_mangen::Man::new(command_named(args.command.as_deref()))
         .render(&mut buf)
         .context("cannot render the man page")?;
     write_stdout(&buf)
+}
+
+/// `sio-auth help [COMMAND]`: what `sio-auth [COMMAND] --help` prints.
+pub(crate) fn help(args: &HelpArgs) -> anyhow::Result<Exit> {
+    let mut command = command_named(args.command.as_deref());
+    let help = if io::IsTerminal::is_terminal(&io::stdout()) {
+        command.render_long_help().ansi().to_string()
+    } else {
+        command.render_long_help().to_string()
+    };
+    write_stdout(help.as_bytes())
 }
 
 fn write_stdout(bytes: &[u8]) -> anyhow::Result<Exit> {

@@ -25,7 +25,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Completions(args) => completions::run(args),
-        Command::Man => completions::man(),
+        Command::Help(args) => completions::help(args),
+        Command::Man(args) => completions::man(args),
         Command::Serve(args) => {
             init_logging("info");
             serve::run(args)

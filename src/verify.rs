@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write as _};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -80,7 +81,17 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
     for cookie in &args.cookies {
         index += 1;
         if cookie.expose() != "-" {
-            answers.answer(index, "argument", Ok(cookie.expose()))?;
+            let valid = answers.answer(index, "argument", Ok(cookie.expose()))?;
+            if !valid && !args.json && Path::new(cookie.expose()).is_file() {
+                // `sio-auth verify cookies.txt`: the name of a file of cookies, not a cookie.
+                writeln!(
+                    answers.err,
+                    "sio-auth: hint: argument {index} is the name of a file; cookies are read \
+                     from the arguments or from stdin: sio-auth verify < {}",
+                    shell_word(cookie.expose())
+                )
+                .context("cannot write to stderr")?;
+            }
         }
     }
     if from_stdin {
@@ -100,6 +111,16 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Negative
     })
+}
+
+/// A path as a POSIX shell reads it back: bare when it is made of safe characters, else quoted.
+fn shell_word(path: &str) -> Cow<'_, str> {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c);
+    if !path.is_empty() && path.chars().all(safe) {
+        Cow::Borrowed(path)
+    } else {
+        Cow::Owned(format!("'{}'", path.replace('\'', r"'\''")))
+    }
 }
 
 /// `--store`: where valid cookies' sessions are looked up.
@@ -169,7 +190,7 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
         index: u64,
         what: &str,
         input: Result<&str, Reason>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let mut verdict = input.and_then(|text| verify(self.keyring, self.name, text));
         let mut session = None;
         if let (Ok(verified), Some(lookup)) = (&verdict, &self.store) {
@@ -214,7 +235,7 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
         if verdict.is_err() {
             self.invalid += 1;
         }
-        Ok(())
+        Ok(verdict.is_ok())
     }
 
     fn flush(&mut self) -> anyhow::Result<()> {

@@ -11,7 +11,73 @@ const GENERATED: &[(&[&str], &str)] = &[
     (&["completions", "elvish"], "sio-auth.elv"),
     (&["completions", "powershell"], "_sio-auth.ps1"),
     (&["man"], "sio-auth.1"),
+    (&["man", "serve"], "sio-auth-serve.1"),
+    (&["man", "sign"], "sio-auth-sign.1"),
+    (&["man", "verify"], "sio-auth-verify.1"),
+    (&["man", "connect"], "sio-auth-connect.1"),
+    (&["man", "revoke"], "sio-auth-revoke.1"),
+    (&["man", "bench"], "sio-auth-bench.1"),
+    (&["man", "completions"], "sio-auth-completions.1"),
+    (&["man", "help"], "sio-auth-help.1"),
 ];
+
+/// sio-auth(1) lists its commands as `sio-auth-serve(1)` and so on: each such page is committed
+/// (and, through GENERATED, kept equal to what the binary renders), and shows that command.
+#[test]
+fn every_page_the_man_page_refers_to_exists() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let main = std::fs::read_to_string(dir.join("sio-auth.1")).unwrap();
+    let referred: Vec<String> = main
+        .split("sio\\-auth\\-")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once("(1)")
+                .map(|(name, _)| name.replace("\\-", "-"))
+        })
+        .collect();
+    assert!(referred.len() >= 7, "references found: {referred:?}");
+    for name in &referred {
+        let file = format!("sio-auth-{name}.1");
+        assert!(
+            GENERATED.iter().any(|(_, f)| *f == file),
+            "sio-auth.1 refers to {file}, which is not generated"
+        );
+        let page = std::fs::read_to_string(dir.join(&file)).unwrap_or_default();
+        assert!(
+            page.contains(&format!(".TH sio-auth-{name} 1")),
+            "completions/{file} is not the page of sio-auth {name}"
+        );
+    }
+}
+
+#[test]
+fn help_prints_each_commands_help_and_has_its_own() {
+    let sb = Sandbox::new();
+    for (args, expect) in [
+        (&["help", "--help"][..], "Usage: sio-auth help [COMMAND]"),
+        (&["help"][..], "Usage: sio-auth <COMMAND>"),
+        (&["help", "serve"][..], "Usage: sio-auth serve [OPTIONS]"),
+        (
+            &["help", "verify"][..],
+            "Usage: sio-auth verify [OPTIONS] [COOKIE]...",
+        ),
+    ] {
+        let out = sb.cmd().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(expect), "{args:?}: {text}");
+    }
+    // The same text as --help.
+    let via_help = sb.cmd().args(["help", "bench"]).output().unwrap().stdout;
+    let via_flag = sb.cmd().args(["bench", "--help"]).output().unwrap().stdout;
+    assert_eq!(
+        String::from_utf8_lossy(&via_help),
+        String::from_utf8_lossy(&via_flag)
+    );
+    let out = sb.cmd().args(["help", "nonsense"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("possible values: serve"));
+}
 
 #[test]
 fn committed_completions_match_the_cli() {

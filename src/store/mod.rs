@@ -215,8 +215,9 @@ impl fmt::Debug for StoreUrl {
 /// the error that says so); it may hide more than the password, never less.
 pub(crate) fn redact_password(text: &str) -> String {
     let mut shown = text.to_owned();
-    if let Some(start) = text.find("://").map(|i| i + 3)
-        && let Some(at) = text[start..].rfind('@').map(|i| start + i)
+    // The userinfo starts after the scheme, or at once in a URL written without one.
+    let start = text.find("://").map_or(0, |i| i + 3);
+    if let Some(at) = text[start..].rfind('@').map(|i| start + i)
         && let Some(colon) = text[start..at].find(':').map(|i| start + i)
     {
         shown = format!("{}:***{}", &text[..colon], &text[at..]);
@@ -247,6 +248,22 @@ pub(crate) fn parse_store_url(text: &str) -> Result<StoreUrl, String> {
     {
         ::redis::Client::open(text).map_err(|e| format!("invalid Redis URL: {e}"))?;
         return Ok(StoreUrl::Redis(text.to_owned()));
+    }
+    if let Some((scheme, _)) = text.split_once("://") {
+        return Err(format!(
+            "a {scheme}:// URL is not a session store: expected `memory` or \
+             `redis://HOST:PORT/DB`"
+        ));
+    }
+    // `127.0.0.1:6379`, `localhost:6379/0`: a Redis address without its scheme.
+    if let Some((_, port)) = text.split('/').next().unwrap_or_default().rsplit_once(':')
+        && !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(format!(
+            "a store URL starts with its scheme: write redis://{}",
+            redact_password(text)
+        ));
     }
     Err("expected `memory` or `redis://HOST:PORT/DB`".to_owned())
 }
@@ -317,6 +334,28 @@ mod tests {
     }
 
     #[test]
+    fn store_urls_that_are_not_redis_get_a_hint() {
+        for (text, hint) in [
+            ("127.0.0.1:6379", "write redis://127.0.0.1:6379"),
+            ("localhost:6379/0", "write redis://localhost:6379/0"),
+            (":hunter2@h:6379", "write redis://:***@h:6379"),
+            (
+                "http://127.0.0.1:6379",
+                "a http:// URL is not a session store",
+            ),
+            (
+                "postgres://h/db",
+                "a postgres:// URL is not a session store",
+            ),
+            ("redis", "expected `memory` or `redis://HOST:PORT/DB`"),
+        ] {
+            let error = parse_store_url(text).unwrap_err();
+            assert!(error.contains(hint), "{text}: {error}");
+            assert!(!error.contains("hunter2"), "{error}");
+        }
+    }
+
+    #[test]
     fn passwords_are_redacted_even_from_urls_that_do_not_parse() {
         for (url, shown) in [
             (
@@ -331,6 +370,9 @@ mod tests {
                 "unix:///run/redis.sock?db=1&pass=***",
             ),
             ("redis://ann@h/0", "redis://ann@h/0"),
+            // Written without its scheme.
+            (":hunter2@127.0.0.1:6379/2", ":***@127.0.0.1:6379/2"),
+            ("ann:hunter2@h:6379", "ann:***@h:6379"),
             ("memory", "memory"),
         ] {
             assert_eq!(redact_password(url), shown, "{url}");

@@ -68,7 +68,7 @@ impl RedisStore {
         let conn = self.conn()?;
         match tokio::time::timeout(ANSWER_TIMEOUT + Duration::from_millis(200), run(conn)).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(StoreError::Unavailable(e.to_string())),
+            Ok(Err(e)) => Err(StoreError::Unavailable(describe(&e))),
             Err(_) => Err(StoreError::Unavailable("no answer in time".to_owned())),
         }
     }
@@ -76,6 +76,26 @@ impl RedisStore {
     fn db(&self) -> i64 {
         self.client.get_connection_info().redis_settings().db()
     }
+}
+
+/// A Redis error in one line, and in words for the mistake behind the usual ones: a `--store`
+/// pointed at a server that is not Redis answers bytes the RESP parser refuses (MariaDB, NATS)
+/// or hangs up on the first command (PostgreSQL, HTTP servers).
+pub(crate) fn describe(e: &redis::RedisError) -> String {
+    let not_redis = "is --store pointed at a Redis server?";
+    if e.kind() == redis::ErrorKind::Parse {
+        return format!("the server does not speak the Redis protocol ({not_redis})");
+    }
+    let text = one_line(&e.to_string());
+    if e.is_connection_dropped() && !e.is_connection_refusal() {
+        format!("{text}: the server closed the connection ({not_redis})")
+    } else {
+        text
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn key(sid: &str) -> String {
