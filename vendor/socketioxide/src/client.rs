@@ -132,11 +132,18 @@ impl<A: Adapter> Client<A> {
         let (tx, rx) = oneshot::channel();
         socket.data.connect_recv_tx.lock().unwrap().replace(tx);
 
+        // Only a weak reference: a session whose transport closes before the timeout (e.g. a
+        // client refused by a connect middleware that goes away) must be freed at once, not
+        // kept in memory for the whole timeout. The sender lives in the socket's data, so once
+        // the socket is dropped `rx` resolves and this task ends too.
+        let socket = Arc::downgrade(&socket);
         tokio::spawn(
             tokio::time::timeout(self.config.connect_timeout, rx).map_err(move |_| {
-                #[cfg(feature = "tracing")]
-                tracing::debug!("connect timeout for socket {}", socket.id);
-                socket.close(EIoDisconnectReason::TransportClose);
+                if let Some(socket) = socket.upgrade() {
+                    #[cfg(feature = "tracing")]
+                    tracing::debug!("connect timeout for socket {}", socket.id);
+                    socket.close(EIoDisconnectReason::TransportClose);
+                }
             }),
         );
     }
