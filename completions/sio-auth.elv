@@ -39,7 +39,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --cookie-name 'Name of the session cookie'
             cand --interval 'Time between a socket''s ticks, counted from its connection; a bare number is milliseconds (e.g. 1000, 250ms, 2s)'
             cand --event 'Name of the tick event'
-            cand --connect-timeout 'How long a client may take from the Engine.IO handshake to joining a namespace; a refused client''s session is closed after it. socketioxide keeps each refused session''s memory (~13 KB) this long even when the client has gone, so under a flood of bad cookies a shorter timeout means less memory; a bare number is seconds (e.g. 3, 500ms)'
+            cand --connect-timeout 'How long a client may take from the Engine.IO handshake to joining a namespace; a refused client''s session is closed after it, unless the client closes it first (its memory is then freed at once). A bare number is seconds (e.g. 3, 500ms)'
             cand --store 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis''s format, shared with Node apps). A password in the URL (`redis://:PASSWORD@HOST`) is visible in the process list: prefer SIO_AUTH_STORE'
             cand --max-age 'Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day'
             cand --namespace 'Serve another namespace (repeatable). It gets the cookie rule of `/` plus its own `--require` rules, which follow it on the command line'

@@ -214,9 +214,8 @@ pub(crate) struct ServeArgs {
     pub(crate) event: String,
 
     /// How long a client may take from the Engine.IO handshake to joining a namespace; a
-    /// refused client's session is closed after it. socketioxide keeps each refused session's
-    /// memory (~13 KB) this long even when the client has gone, so under a flood of bad
-    /// cookies a shorter timeout means less memory; a bare number is seconds (e.g. 3, 500ms).
+    /// refused client's session is closed after it, unless the client closes it first (its
+    /// memory is then freed at once). A bare number is seconds (e.g. 3, 500ms).
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_timeout)]
     pub(crate) connect_timeout: Duration,
 
