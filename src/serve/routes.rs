@@ -1,4 +1,4 @@
-//! The plain HTTP side, served by warp: the page, its script, and the session cookie.
+//! The plain HTTP side, served by warp: the page, its script and icon, and the session cookie.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -9,15 +9,21 @@ use sio_auth::cookie::{SameSite, SetCookie, new_sid};
 use warp::Filter;
 use warp::http::{Response, StatusCode, header};
 
-use super::auth::{Authorizer, Lookup, PeerAddr, STORE_UNAVAILABLE, ShowPeer};
+use super::auth::{Authorizer, Lookup, PeerAddr, STORE_UNAVAILABLE, ShortSid, ShowPeer};
 use crate::store::Session;
 
 const PAGE: &str = include_str!("page.html");
 const CLIENT: &str = include_str!("client.js");
+/// The page links `/favicon.svg`; browsers also ask for `/favicon.ico` on their own (e.g. for
+/// `/logout`'s answer), so both serve it rather than the page inlining it.
+const FAVICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">\
+<rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#17702f\"/>\
+<path d=\"M3 11h2V8H3zm4 0h2V4H7zm4 0h2V6h-2z\" fill=\"#fff\"/></svg>";
 
 /// `GET /` (the page, and a new session with its cookie when the request has no live one),
-/// `POST /logout` (destroys the session, clears the cookie) and `GET /sio-auth/client.js` (the
-/// page's own Socket.IO client: socketioxide owns `/socket.io/`).
+/// `POST /logout` (destroys the session, clears the cookie), `GET /sio-auth/client.js` (the
+/// page's own Socket.IO client: socketioxide owns `/socket.io/`) and its icon, `GET
+/// /favicon.svg` or `/favicon.ico`.
 pub(crate) fn routes(
     auth: Arc<Authorizer>,
     event: &str,
@@ -51,7 +57,25 @@ pub(crate) fn routes(
                 .body(CLIENT.to_owned())
                 .unwrap_or_default()
         });
-    page.or(logout).unify().or(client).unify()
+    let favicon = warp::get()
+        .and(
+            warp::path!("favicon.svg")
+                .or(warp::path!("favicon.ico"))
+                .unify(),
+        )
+        .map(|| {
+            Response::builder()
+                .header(header::CONTENT_TYPE, "image/svg+xml")
+                .header(header::CACHE_CONTROL, "max-age=86400")
+                .body(FAVICON.to_owned())
+                .unwrap_or_default()
+        });
+    page.or(logout)
+        .unify()
+        .or(client)
+        .unify()
+        .or(favicon)
+        .unify()
 }
 
 fn escape_html(text: &str) -> String {
@@ -87,30 +111,54 @@ async fn page(
         .header(header::CACHE_CONTROL, "no-store");
     let live = match auth.verify(headers) {
         Some(Ok(verified)) => match auth.lookup(&verified.sid).await {
-            Lookup::Live(_) => true,
+            Lookup::Live(session) => Some((verified.sid.into_owned(), session.expires())),
             Lookup::Refused(STORE_UNAVAILABLE) => {
                 return text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE);
             }
-            Lookup::Refused(_) => false,
+            Lookup::Refused(_) => None,
         },
-        _ => false,
+        _ => None,
     };
-    if !live {
-        match issue_session(auth).await {
-            Ok(cookie) => {
+    let (sid, expires) = match live {
+        Some(live) => live,
+        None => match issue_session(auth).await {
+            Ok(issued) => {
                 tracing::debug!(peer = %ShowPeer(peer.as_ref()), "issued a new session cookie");
                 auth.stats.issued();
-                response = response.header(header::SET_COOKIE, cookie.to_string());
+                response = response.header(header::SET_COOKIE, issued.cookie.to_string());
+                (issued.sid, issued.expires)
             }
             Err(unavailable) => return unavailable,
-        }
-    }
-    response.body(html.to_owned()).unwrap_or_default()
+        },
+    };
+    response
+        .body(session_html(html, &sid, expires))
+        .unwrap_or_default()
+}
+
+/// The page with its session filled in: the short sid of the logs (the cookie is HttpOnly, and
+/// the whole sid or its signature would let a page script's reader take the session) and the
+/// expiry in epoch ms, empty for a browser-session cookie.
+fn session_html(html: &str, sid: &str, expires: Option<SystemTime>) -> String {
+    let expires = expires
+        .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+        .map(|ms| ms.as_millis().to_string())
+        .unwrap_or_default();
+    html.replacen("{{SID}}", &escape_html(&ShortSid(sid).to_string()), 1)
+        .replacen("{{EXPIRES}}", &expires, 1)
+}
+
+/// A session `GET /` just created.
+struct Issued {
+    cookie: SetCookie,
+    sid: String,
+    expires: Option<SystemTime>,
 }
 
 /// A new session, exactly as express-session would create it: a fresh sid (never the one the
-/// client offered), stored with its cookie metadata; returns its cookie, or the 503 to answer.
-async fn issue_session(auth: &Authorizer) -> Result<SetCookie, Response<String>> {
+/// client offered), stored with its cookie metadata; returns it with its cookie, or the 503 to
+/// answer.
+async fn issue_session(auth: &Authorizer) -> Result<Issued, Response<String>> {
     let cannot_issue = |e: anyhow::Error| {
         tracing::error!(%e, "cannot issue a session cookie");
         text(StatusCode::SERVICE_UNAVAILABLE, "cannot create a session")
@@ -125,9 +173,14 @@ async fn issue_session(auth: &Authorizer) -> Result<SetCookie, Response<String>>
     let cookie = SetCookie::new(&auth.cookie_name, &auth.keyring.sign(&sid))
         .map_err(|e| cannot_issue(e.into()))?
         .same_site(SameSite::Lax);
-    Ok(match auth.max_age {
+    let cookie = match auth.max_age {
         Some(age) => cookie.max_age(age, now),
         None => cookie,
+    };
+    Ok(Issued {
+        cookie,
+        expires: session.expires(),
+        sid,
     })
 }
 
@@ -164,4 +217,25 @@ async fn logout(auth: &Authorizer, headers: &HeaderMap) -> Response<String> {
     response
         .body(format!("{{\"ok\":true,\"destroyed\":{destroyed}}}\n"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_gets_the_short_sid_escaped_and_the_expiry_in_ms() {
+        // A sid from `sio-auth sign --sid` can be any text; the page shows six characters of it.
+        let html = session_html(
+            r#"<meta content="{{SID}}"><meta content="{{EXPIRES}}">"#,
+            "<b>\"x\"&more",
+            Some(UNIX_EPOCH + std::time::Duration::from_millis(1_796_000_000_123)),
+        );
+        assert_eq!(
+            html,
+            r#"<meta content="&lt;b&gt;&quot;x&quot;…"><meta content="1796000000123">"#
+        );
+        let html = session_html("{{SID}} {{EXPIRES}}.", "abcdefghij", None);
+        assert_eq!(html, "abcdef… .");
+    }
 }

@@ -1,39 +1,49 @@
 #!/usr/bin/env node
-// browser.js — loads a sio-auth page in a real headless Chromium (Debian's /usr/bin/chromium driven by
-// playwright-core over CDP; no browser is ever downloaded) and reports what the page showed.
+// browser.js — drives a sio-auth page in a real headless Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core over CDP; no browser is ever downloaded), step by step, as the Rust test tells it.
 //
 // CLI contract:
-//   node browser.js URL [--cookie 'name=value'] [--wait-ticks N] [--timeout MS] [--screenshot PATH]
-//     URL           the page, e.g. http://127.0.0.1:3000/
-//     --cookie      a cookie to forge, 'name=value' (value sent as given, no encoding). It is put in a fresh
-//                   context's jar for the URL's origin (path /) BEFORE the page loads, and every Set-Cookie
-//                   header of the page's own HTTP responses (document, scripts, ...; not XHR/fetch) is
-//                   stripped, so the server cannot replace the forged cookie with a fresh valid one: the
-//                   page's Socket.IO connection then carries the forged cookie. Without --cookie the
-//                   context starts with an empty jar and the server's Set-Cookie is kept as usual.
-//     --wait-ticks  wait until N `#ticks li` exist (default 2; 0 = until `#state` is `connected`)
-//     --timeout     overall deadline in ms from the start of navigation (default 15000)
-//     --screenshot  write a full-page PNG of the page as it was at the end (also on timeout)
+//   node browser.js URL [--cookie 'name=value' | --no-cookie] [--viewport WxH]
+//     URL         the page, e.g. http://127.0.0.1:3000/
+//     --cookie    a cookie to forge, 'name=value' (value sent as given, no encoding). It is put in a fresh
+//                 context's jar for the URL's origin (path /) BEFORE the page loads, and every Set-Cookie
+//                 header of the page's own HTTP responses (document, scripts, ...; not XHR/fetch) is
+//                 stripped, so the server cannot replace the forged cookie with a fresh valid one: the
+//                 page's Socket.IO connection then carries the forged cookie.
+//     --no-cookie the same with an empty jar: the page's Socket.IO connection carries no cookie.
+//                 Without either, the context starts with an empty jar and keeps the server's Set-Cookie.
+//     --viewport  the page's size in CSS pixels (default 1000x800).
 //   Env: CHROMIUM = browser executable (default /usr/bin/chromium).
-//   The page contract: `#state` text is one of connecting|connected|refused|disconnected; `#reason` holds
-//   the connect_error message when refused (e.g. `Cookie is invalid.`); `#ticks` holds one `li` per tick
-//   with `data-ms` = the server's epoch ms and `data-delay` = the local receive delay in ms.
-//   Waits until `#state` is `refused` or at least N ticks exist, or the deadline.
-//   stdout: exactly ONE JSON line
-//     {"state":"connected"|"refused"|...|null, "reason":string|null, "ticks":[ms,...], "delays":[ms,...],
-//      "console_errors":[string,...], "failed_requests":[url,...], "http_errors":["STATUS URL",...],
-//      "stripped_set_cookies":N, "timed_out":bool, "error":string|null}
-//     failed_requests: requests that failed at the network level (refused, aborted, ...) while waiting, and
-//     every request (HTTP or WebSocket) to another origin than URL's; those to a host outside loopback
-//     (127.0.0.0/8, localhost, ::1) are also blocked, as the page must work offline (no CDN).
-//     http_errors: same-origin responses with status >= 400 (but /favicon.ico).
-//     console_errors: console.error messages and uncaught page exceptions.
-//   Exit: 0 when the wait condition was met; 4 on timeout (the JSON still says what was seen);
-//     1 when the page itself could not be loaded (navigation error or a non-2xx status for URL);
-//     2 on bad arguments; 3 when the browser cannot be launched (message on stderr).
+//
+//   It loads URL, prints ONE JSON line {"loaded":true} (or {"loaded":false,"error":…} and exits 1), then
+//   reads commands from stdin, one JSON object per line, and answers each with ONE JSON line:
+//     {"cmd":"snapshot"}                        → a snapshot (below)
+//     {"cmd":"wait","until":{…},"timeout":MS}   → {"ok":bool,"snapshot":…}; until holds any of
+//         "state": #state's text, "ticks": #ticks[data-count] at least, "retries": #log entries with
+//         data-attempt at least; all must hold. ok=false on timeout.
+//     {"cmd":"click","selector":S}              → {"ok":true} or {"ok":false,"error":…}
+//     {"cmd":"fetch","path":P}                  → {"status":N,"content_type":…} of a GET made by the page
+//     {"cmd":"screenshot","path":P}             → {"ok":bool}: a full-page PNG
+//     {"cmd":"reload"}                          → {"ok":bool}
+//     {"cmd":"close"}                           → {"ok":true}, then exits 0 (also at the end of stdin)
+//   A snapshot: {"state","reason","tick_count","ticks":[ms…],"delays":[ms…],"sid","expires":ms|null,
+//     "expires_text","log":[{"text","attempt","wait_ms"}…] (newest first),"chart":{"points","inked"},
+//     "logout_result","new_session_visible","favicon":{"href","type"},"layout":{"viewport","scroll_width",
+//     "client_width","outside":[…]},"text" (the page's text),"cookies":[{"name","value"}…] (the jar, HttpOnly
+//     ones included),"websockets":N (WebSockets the page opened),"console_errors":[…],"failed_requests":[…],
+//     "http_errors":["STATUS URL"…],"favicon_responses":["STATUS TYPE URL"…]}
+//     chart.inked: canvas pixels that are not transparent. layout.outside: elements whose box comes closer
+//     than 8 px to the viewport's left or right edge (`tag#id: left-right`).
+//     failed_requests: requests that failed at the network level while recording, and every request (HTTP
+//     or WebSocket) to another origin than URL's; those to a host outside loopback (127.0.0.0/8, localhost,
+//     ::1) are also blocked, as the page must work offline (no CDN). http_errors: same-origin responses
+//     with status >= 400. console_errors: console.error messages and uncaught page exceptions.
+//   Exit: 0 after close; 1 when the page could not be loaded; 2 on bad arguments; 3 when the browser
+//     cannot be launched (message on stderr).
 'use strict';
 
 const fs = require('fs');
+const readline = require('readline');
 
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -77,21 +87,17 @@ async function disableFeaturesArg(chromium, executablePath, extra) {
 
 function usage(msg) {
   process.stderr.write((msg ? 'browser.js: ' + msg + '\n' : '') +
-    "usage: node browser.js URL [--cookie 'name=value'] [--wait-ticks N] [--timeout MS] [--screenshot PATH]\n");
+    "usage: node browser.js URL [--cookie 'name=value' | --no-cookie] [--viewport WxH]  (commands on stdin)\n");
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { url: null, cookie: null, waitTicks: 2, timeout: 15000, screenshot: null };
+  const o = { url: null, cookie: null, noCookie: false, viewport: { width: 1000, height: 800 } };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
       if (i + 1 >= argv.length) usage('missing value for ' + a);
       return argv[++i];
-    };
-    const int = (s, min) => {
-      if (!/^\d+$/.test(s) || Number(s) < min) usage(`${a} needs an integer >= ${min}, got '${s}'`);
-      return Number(s);
     };
     if (a === '--cookie') {
       const c = val();
@@ -101,15 +107,18 @@ function parseArgs(argv) {
       if (!o.cookie.name || /[\s;,]/.test(o.cookie.name) || /[;\r\n]/.test(o.cookie.value)) {
         usage("--cookie needs 'name=value' without ';' or whitespace in the name");
       }
-    } else if (a === '--wait-ticks') o.waitTicks = int(val(), 0);
-    else if (a === '--timeout') o.timeout = int(val(), 1);
-    else if (a === '--screenshot') o.screenshot = val();
-    else if (a === '-h' || a === '--help') usage();
+    } else if (a === '--no-cookie') o.noCookie = true;
+    else if (a === '--viewport') {
+      const m = /^(\d+)x(\d+)$/.exec(val());
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) usage('--viewport needs WxH, e.g. 360x740');
+      o.viewport = { width: Number(m[1]), height: Number(m[2]) };
+    } else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('-')) usage('unknown option ' + a);
     else if (o.url === null) o.url = a;
     else usage('unexpected argument ' + a);
   }
   if (o.url === null) usage('missing URL');
+  if (o.cookie && o.noCookie) usage('--cookie and --no-cookie exclude each other');
   let u;
   try {
     u = new URL(o.url);
@@ -127,10 +136,69 @@ function isLoopbackHost(hostname) {
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
+const say = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
+const firstLine = (e) => String(e && e.message ? e.message : e).split('\n')[0];
+
+// What the page shows, read in the page.
+function readPage() {
+  const text = (sel) => {
+    const el = document.querySelector(sel);
+    return el ? el.textContent.trim() : null;
+  };
+  const num = (v) => (v === null || v === undefined || v === '' || isNaN(Number(v)) ? null : Number(v));
+  const lis = Array.from(document.querySelectorAll('#ticks li'));
+  const chart = document.querySelector('#chart');
+  let inked = 0;
+  if (chart && chart.width && chart.height) {
+    const data = chart.getContext('2d').getImageData(0, 0, chart.width, chart.height).data;
+    for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) inked++;
+  }
+  const width = document.documentElement.clientWidth;
+  const outside = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.tagName === 'SCRIPT') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.left < 8 || r.right > width - 8) {
+      outside.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ': ' + Math.round(r.left) + '-' + Math.round(r.right));
+    }
+  }
+  const icon = document.querySelector('link[rel~="icon"]');
+  const expires = document.querySelector('#expires');
+  const ticks = document.querySelector('#ticks');
+  const newSession = document.querySelector('#new-session');
+  return {
+    state: text('#state'),
+    reason: text('#reason') || null,
+    tick_count: ticks ? num(ticks.dataset.count) : null,
+    ticks: lis.map((li) => num(li.dataset.ms)),
+    delays: lis.map((li) => num(li.dataset.delay)),
+    sid: text('#sid'),
+    expires: expires ? num(expires.dataset.expires) : null,
+    expires_text: text('#expires'),
+    log: Array.from(document.querySelectorAll('#log li')).map((li) => ({
+      text: li.textContent, attempt: num(li.dataset.attempt), wait_ms: num(li.dataset.waitMs),
+    })),
+    chart: { points: chart ? num(chart.dataset.points) : null, inked },
+    logout_result: text('#logout-result') || null,
+    new_session_visible: !!newSession && !newSession.hidden,
+    favicon: icon ? { href: icon.getAttribute('href'), type: icon.getAttribute('type') } : null,
+    layout: {
+      viewport: window.innerWidth,
+      scroll_width: document.documentElement.scrollWidth,
+      client_width: width,
+      outside,
+    },
+    text: document.body.innerText,
+  };
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const origin = opts.parsed.origin;
   const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+  const jar = opts.cookie ? [{ name: opts.cookie.name, value: opts.cookie.value, url: origin + '/' }] : [];
+  const strip = !!opts.cookie || opts.noCookie;
 
   let chromium;
   try {
@@ -146,20 +214,17 @@ async function main() {
   let browser;
   try {
     const args = [...CHROMIUM_ARGS];
-    if (opts.cookie) args.push(await disableFeaturesArg(chromium, executablePath, LNA_FEATURES));
+    if (strip) args.push(await disableFeaturesArg(chromium, executablePath, LNA_FEATURES));
     browser = await chromium.launch({ executablePath, headless: true, args, timeout: 60000 });
   } catch (e) {
     process.stderr.write('browser.js: cannot launch ' + executablePath + ': ' + e.message + '\n');
     process.exit(3);
   }
 
-  const out = {
-    state: null, reason: null, ticks: [], delays: [], console_errors: [], failed_requests: [],
-    http_errors: [], stripped_set_cookies: 0, timed_out: false, error: null,
-  };
-  let recording = true; // off once we start tearing down (closing aborts the pending long-poll)
+  const seen = { websockets: 0, console_errors: [], failed_requests: [], http_errors: [], favicon_responses: [] };
+  let recording = true; // off once we tear down (closing aborts what is pending)
   const noteFailed = (url) => {
-    if (recording && !out.failed_requests.includes(url)) out.failed_requests.push(url);
+    if (recording && !seen.failed_requests.includes(url)) seen.failed_requests.push(url);
   };
   const sameOrigin = (url) => {
     try {
@@ -170,161 +235,161 @@ async function main() {
   };
   const local = (url) => /^(data|blob|about):/.test(url);
 
-  let exitCode = 0;
-  try {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
-    if (opts.cookie) {
-      await context.addCookies([{ name: opts.cookie.name, value: opts.cookie.value, url: origin + '/' }]);
-    }
-
-    await context.route('**/*', async (route) => {
-      const req = route.request();
-      const url = req.url();
-      let host = '';
-      try {
-        host = new URL(url).hostname;
-      } catch (e) { /* leave empty: treated as non-loopback */ }
-      if (!isLoopbackHost(host)) {
-        noteFailed(url);
-        return route.abort('blockedbyclient');
-      }
-      const type = req.resourceType();
-      if (!opts.cookie || !sameOrigin(url) || type === 'xhr' || type === 'fetch' || type === 'eventsource') {
-        return route.continue();
-      }
-      // The forged-cookie path: fetch it ourselves, drop Set-Cookie, hand the rest to the page.
-      let response;
-      try {
-        response = await route.fetch({ maxRedirects: 0 });
-      } catch (e) {
-        noteFailed(url);
-        return route.abort('failed').catch(() => {});
-      }
-      const headers = {};
-      for (const { name, value } of response.headersArray()) {
-        if (name.toLowerCase() === 'set-cookie') {
-          out.stripped_set_cookies++;
-          continue;
-        }
-        headers[name] = headers[name] === undefined ? value : headers[name] + ', ' + value;
-      }
-      // route.fetch() runs in the context's request API, which files any Set-Cookie into the context's
-      // jar; put the jar back to exactly the forged cookie before the page sees the response.
-      await context.clearCookies();
-      await context.addCookies([{ name: opts.cookie.name, value: opts.cookie.value, url: origin + '/' }]);
-      return route.fulfill({ status: response.status(), headers, body: await response.body() });
-    });
-
-    const page = await context.newPage();
-    page.on('console', (msg) => {
-      if (msg.type() !== 'error') return;
-      const loc = msg.location() || {};
-      if (loc.url && /\/favicon\.ico$/.test(loc.url)) return;
-      out.console_errors.push(msg.text());
-    });
-    page.on('pageerror', (err) => out.console_errors.push('uncaught: ' + (err && err.message ? err.message : String(err))));
-    page.on('request', (req) => {
-      const url = req.url();
-      if (!local(url) && !sameOrigin(url)) noteFailed(url);
-    });
-    page.on('requestfailed', (req) => {
-      const url = req.url();
-      if (!local(url)) noteFailed(url);
-    });
-    page.on('response', (res) => {
-      const url = res.url();
-      if (recording && res.status() >= 400 && sameOrigin(url) && !/\/favicon\.ico$/.test(new URL(url).pathname)) {
-        out.http_errors.push(res.status() + ' ' + url);
-      }
-    });
-    page.on('websocket', (ws) => {
-      const url = ws.url();
-      let wsOrigin = null;
-      try {
-        const u = new URL(url);
-        wsOrigin = (u.protocol === 'wss:' ? 'https:' : 'http:') + '//' + u.host;
-      } catch (e) { /* unparsable: counted below */ }
-      if (wsOrigin !== origin) noteFailed(url);
-    });
-
-    const deadline = Date.now() + opts.timeout;
-    let loaded = false;
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: opts.viewport });
+  if (jar.length) await context.addCookies(jar);
+  await context.route('**/*', async (route) => {
+    const req = route.request();
+    const url = req.url();
+    let host = '';
     try {
-      const resp = await page.goto(opts.url, { waitUntil: 'domcontentloaded', timeout: opts.timeout });
-      if (resp && (resp.status() < 200 || resp.status() > 299)) {
-        out.error = `GET ${opts.url} answered ${resp.status()}`;
-        exitCode = 1;
-      } else {
-        loaded = true;
-      }
-    } catch (e) {
-      if (Date.now() >= deadline) {
-        out.timed_out = true;
-        exitCode = 4;
-      } else {
-        exitCode = 1;
-      }
-      out.error = 'navigation: ' + e.message.split('\n')[0];
+      host = new URL(url).hostname;
+    } catch (e) { /* leave empty: treated as non-loopback */ }
+    if (!isLoopbackHost(host)) {
+      noteFailed(url);
+      return route.abort('blockedbyclient');
     }
-
-    if (loaded) {
-      try {
-        await page.waitForFunction((n) => {
-          const st = document.querySelector('#state');
-          const s = st ? st.textContent.trim() : null;
-          if (s === 'refused') return true;
-          if (n === 0) return s === 'connected';
-          return document.querySelectorAll('#ticks li').length >= n;
-        }, opts.waitTicks, { timeout: Math.max(1, deadline - Date.now()), polling: 50 });
-      } catch (e) {
-        if (/Timeout/i.test(e.name + ' ' + e.message)) {
-          out.timed_out = true;
-          exitCode = 4;
-        } else {
-          out.error = 'wait: ' + e.message.split('\n')[0];
-          exitCode = 1;
-        }
-      }
+    const type = req.resourceType();
+    if (!strip || !sameOrigin(url) || type === 'xhr' || type === 'fetch' || type === 'eventsource') {
+      return route.continue();
     }
-
+    // The forged-cookie path: fetch it ourselves, drop Set-Cookie, hand the rest to the page.
+    let response;
     try {
-      const seen = await page.evaluate(() => {
-        const text = (sel) => {
-          const el = document.querySelector(sel);
-          return el ? el.textContent.trim() : null;
-        };
-        const num = (v) => (v === null || v === '' || isNaN(Number(v)) ? null : Number(v));
-        const lis = Array.from(document.querySelectorAll('#ticks li'));
-        return {
-          state: text('#state'),
-          reason: text('#reason'),
-          ticks: lis.map((li) => num(li.getAttribute('data-ms'))),
-          delays: lis.map((li) => num(li.getAttribute('data-delay'))),
-        };
-      });
-      Object.assign(out, seen);
-      if (out.reason === '') out.reason = null;
+      response = await route.fetch({ maxRedirects: 0 });
     } catch (e) {
-      if (!out.error) out.error = 'reading the page: ' + e.message.split('\n')[0];
+      noteFailed(url);
+      return route.abort('failed').catch(() => {});
     }
-    recording = false;
+    const headers = {};
+    for (const { name, value } of response.headersArray()) {
+      if (name.toLowerCase() === 'set-cookie') continue;
+      headers[name] = headers[name] === undefined ? value : headers[name] + ', ' + value;
+    }
+    // route.fetch() runs in the context's request API, which files any Set-Cookie into the context's
+    // jar; put the jar back to exactly the forged cookie (or none) before the page sees the response.
+    await context.clearCookies();
+    if (jar.length) await context.addCookies(jar);
+    return route.fulfill({ status: response.status(), headers, body: await response.body() });
+  });
 
-    if (opts.screenshot) {
-      try {
-        await page.screenshot({ path: opts.screenshot, fullPage: true });
-      } catch (e) {
-        process.stderr.write('browser.js: screenshot failed: ' + e.message + '\n');
-      }
+  const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (recording && msg.type() === 'error') seen.console_errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => seen.console_errors.push('uncaught: ' + firstLine(err)));
+  page.on('request', (req) => {
+    const url = req.url();
+    if (!local(url) && !sameOrigin(url)) noteFailed(url);
+  });
+  page.on('requestfailed', (req) => {
+    const url = req.url();
+    if (!local(url)) noteFailed(url);
+  });
+  page.on('response', async (res) => {
+    const url = res.url();
+    if (!recording || !sameOrigin(url)) return;
+    if (res.status() >= 400) seen.http_errors.push(res.status() + ' ' + url);
+    if (/^\/favicon\.(ico|svg)$/.test(new URL(url).pathname)) {
+      seen.favicon_responses.push(res.status() + ' ' + (res.headers()['content-type'] || '-') + ' ' + url);
     }
-  } catch (e) {
-    out.error = out.error || e.message.split('\n')[0];
-    if (exitCode === 0) exitCode = 1;
-  } finally {
+  });
+  page.on('websocket', (ws) => {
+    seen.websockets++;
+    const url = ws.url();
+    let wsOrigin = null;
+    try {
+      const u = new URL(url);
+      wsOrigin = (u.protocol === 'wss:' ? 'https:' : 'http:') + '//' + u.host;
+    } catch (e) { /* unparsable: counted below */ }
+    if (wsOrigin !== origin) noteFailed(url);
+  });
+
+  const close = async (code) => {
     recording = false;
     await browser.close().catch(() => {});
+    process.exit(code);
+  };
+
+  try {
+    const resp = await page.goto(opts.url, { waitUntil: 'domcontentloaded', timeout: 30000 });
+    if (resp && (resp.status() < 200 || resp.status() > 299)) throw new Error(`GET ${opts.url} answered ${resp.status()}`);
+  } catch (e) {
+    say({ loaded: false, error: firstLine(e) });
+    return close(1);
   }
-  process.stdout.write(JSON.stringify(out) + '\n');
-  process.exitCode = exitCode;
+  say({ loaded: true });
+
+  const snapshot = async () => {
+    const shown = await page.evaluate(readPage);
+    const cookies = (await context.cookies()).map((c) => ({ name: c.name, value: c.value }));
+    return { ...shown, cookies, ...JSON.parse(JSON.stringify(seen)) };
+  };
+
+  const commands = {
+    snapshot: () => snapshot(),
+    wait: async (c) => {
+      const until = c.until || {};
+      let ok = true;
+      try {
+        await page.waitForFunction((u) => {
+          const state = document.querySelector('#state');
+          if (u.state !== undefined && (!state || state.textContent.trim() !== u.state)) return false;
+          const ticks = document.querySelector('#ticks');
+          if (u.ticks !== undefined && (!ticks || Number(ticks.dataset.count) < u.ticks)) return false;
+          const retries = document.querySelectorAll('#log li[data-attempt]').length;
+          if (u.retries !== undefined && retries < u.retries) return false;
+          return true;
+        }, until, { timeout: c.timeout || 15000, polling: 50 });
+      } catch (e) {
+        if (!/Timeout/i.test(e.name + ' ' + e.message)) throw e;
+        ok = false;
+      }
+      return { ok, snapshot: await snapshot() };
+    },
+    click: async (c) => {
+      await page.click(c.selector, { timeout: 5000 });
+      return { ok: true };
+    },
+    fetch: (c) => page.evaluate(async (path) => {
+      const res = await fetch(path, { cache: 'no-store' });
+      return { status: res.status, content_type: res.headers.get('content-type') };
+    }, c.path),
+    screenshot: async (c) => {
+      await page.screenshot({ path: c.path, fullPage: true });
+      return { ok: true };
+    },
+    reload: async () => {
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      return { ok: true };
+    },
+  };
+
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    let cmd;
+    try {
+      cmd = JSON.parse(line);
+    } catch (e) {
+      say({ ok: false, error: 'not JSON: ' + firstLine(e) });
+      continue;
+    }
+    if (cmd.cmd === 'close') {
+      say({ ok: true });
+      return close(0);
+    }
+    const run = commands[cmd.cmd];
+    if (!run) {
+      say({ ok: false, error: 'unknown command ' + JSON.stringify(cmd.cmd) });
+      continue;
+    }
+    try {
+      say(await run(cmd));
+    } catch (e) {
+      say({ ok: false, error: firstLine(e) });
+    }
+  }
+  return close(0);
 }
 
 main().catch((e) => {
