@@ -97,7 +97,10 @@ impl Browser {
 
     fn answer(&mut self, limit: Duration) -> Value {
         let line = self.lines.recv_timeout(limit).unwrap_or_else(|e| {
-            panic!("{}: browser.js said nothing within {limit:?} ({e})", self.test)
+            panic!(
+                "{}: browser.js said nothing within {limit:?} ({e})",
+                self.test
+            )
         });
         serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("{}: browser.js printed {line:?} ({e})", self.test))
@@ -109,7 +112,11 @@ impl Browser {
             .and_then(|()| stdin.flush())
             .expect("write to browser.js");
         let answer = self.answer(limit);
-        assert!(answer.get("error").is_none(), "{}: {command} → {answer}", self.test);
+        assert!(
+            answer.get("error").is_none(),
+            "{}: {command} → {answer}",
+            self.test
+        );
         answer
     }
 
@@ -118,7 +125,7 @@ impl Browser {
     }
 
     /// Waits until the page shows `until` (`state`, `ticks`, `retries`); returns the snapshot.
-    fn wait(&mut self, until: Value, limit: Duration) -> Value {
+    fn wait(&mut self, until: &Value, limit: Duration) -> Value {
         let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
         let answer = self.send(
             &json!({"cmd": "wait", "until": until, "timeout": ms}),
@@ -141,7 +148,10 @@ impl Browser {
 
     /// `GET path` from inside the page: (status, content type).
     fn fetch(&mut self, path: &str) -> (i64, String) {
-        let answer = self.send(&json!({"cmd": "fetch", "path": path}), Duration::from_secs(30));
+        let answer = self.send(
+            &json!({"cmd": "fetch", "path": path}),
+            Duration::from_secs(30),
+        );
         (
             answer["status"].as_i64().unwrap_or(0),
             answer["content_type"].as_str().unwrap_or("").to_owned(),
@@ -181,7 +191,10 @@ fn fixture(test: &str) -> Option<PathBuf> {
 }
 
 fn ticking(sb: &Sandbox, extra: &[&str]) -> Peer {
-    serve(sb, &[&["--secret", SECRET, "--interval", "200"], extra].concat())
+    serve(
+        sb,
+        &[&["--secret", SECRET, "--interval", "200"], extra].concat(),
+    )
 }
 
 /// The sid and signature of the page's cookie in the browser's jar.
@@ -230,7 +243,10 @@ fn the_page_carries_the_short_sid_and_expiry_but_never_the_signature() {
     let signed = cookie.strip_prefix("express.sid=s%3A").expect("signed");
     let (sid, signature) = signed.rsplit_once('.').unwrap();
     assert!(
-        body.contains(&format!(r#"<meta name="sio-auth-sid" content="{}">"#, short(sid))),
+        body.contains(&format!(
+            r#"<meta name="sio-auth-sid" content="{}">"#,
+            short(sid)
+        )),
         "{body}"
     );
     assert!(!body.contains(sid), "the whole sid is in the page");
@@ -243,7 +259,10 @@ fn the_page_carries_the_short_sid_and_expiry_but_never_the_signature() {
         .and_then(|ms| ms.parse().ok())
         .unwrap_or_else(|| panic!("no expiry in the page: {body}"));
     let now = now_ms();
-    assert!((now + 55_000..=now + 61_000).contains(&expires), "{expires}");
+    assert!(
+        (now + 55_000..=now + 61_000).contains(&expires),
+        "{expires}"
+    );
 
     // The same session on the next visit: no new cookie, the same short sid.
     let (_, headers, again) = http(server.addr, "GET", "/", &[("Cookie", &cookie)]);
@@ -274,7 +293,7 @@ fn the_page_shows_ticks_a_delay_chart_and_its_session_on_a_phone() {
     let server = ticking(&sb, &[]);
     let mut page = Browser::open(&fixture, test, &server.url(), &["--viewport", "360x740"]);
     let seen = page.wait(
-        json!({"state": "connected", "ticks": 5}),
+        &json!({"state": "connected", "ticks": 5}),
         Duration::from_secs(20),
     );
     page.screenshot("ticks-360px");
@@ -293,7 +312,10 @@ fn the_page_shows_ticks_a_delay_chart_and_its_session_on_a_phone() {
             .all(|t| (now - 30_000..=now + 1_000).contains(t)),
         "sane times: {ticks:?}"
     );
-    assert!(ticks.windows(2).all(|w| w[0] > w[1]), "newest first: {ticks:?}");
+    assert!(
+        ticks.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {ticks:?}"
+    );
     assert!(
         seen["delays"]
             .as_array()
@@ -310,7 +332,10 @@ fn the_page_shows_ticks_a_delay_chart_and_its_session_on_a_phone() {
     let (sid, signature) = jar_session(&seen);
     assert_eq!(seen["sid"], short(&sid), "{seen}");
     let text = seen["text"].as_str().unwrap();
-    assert!(!text.contains(&sid) && !text.contains(&signature[..20]), "{text}");
+    assert!(
+        !text.contains(&sid) && !text.contains(&signature[..20]),
+        "{text}"
+    );
     assert_eq!(seen["expires"], Value::Null);
     assert_eq!(seen["expires_text"], "until the browser closes");
 
@@ -338,7 +363,11 @@ fn the_page_shows_ticks_a_delay_chart_and_its_session_on_a_phone() {
 
     let seen = page.snapshot();
     assert_eq!(seen["http_errors"], json!([]), "{seen}");
-    assert_eq!(seen["failed_requests"], json!([]), "offline: nothing fetched elsewhere");
+    assert_eq!(
+        seen["failed_requests"],
+        json!([]),
+        "offline: nothing fetched elsewhere"
+    );
     assert_eq!(seen["console_errors"], json!([]), "{seen}");
     assert_eq!(websockets(&seen), 1, "{seen}");
 }
@@ -346,13 +375,17 @@ fn the_page_shows_ticks_a_delay_chart_and_its_session_on_a_phone() {
 /// Loads the page with `args` (a forged cookie or none), expects `reason` and no retry.
 fn refused(fixture: &Path, test: &'static str, url: &str, args: &[&str], reason: &str, shot: &str) {
     let mut page = Browser::open(fixture, test, url, args);
-    let seen = page.wait(json!({"state": "refused"}), Duration::from_secs(20));
+    let seen = page.wait(&json!({"state": "refused"}), Duration::from_secs(20));
     assert_eq!(seen["reason"], reason, "{seen}");
     assert_eq!(seen["ticks"], json!([]));
     std::thread::sleep(NO_RETRY_WINDOW);
     let later = page.snapshot();
     assert_eq!(later["state"], "refused", "{later}");
-    assert_eq!(websockets(&later), 1, "a refused page must not reconnect: {later}");
+    assert_eq!(
+        websockets(&later),
+        1,
+        "a refused page must not reconnect: {later}"
+    );
     assert_eq!(later["console_errors"], json!([]), "{later}");
     page.screenshot(shot);
 }
@@ -366,15 +399,32 @@ fn the_page_shows_why_it_was_refused_and_does_not_retry() {
     let sb = Sandbox::new();
     let server = ticking(&sb, &[]);
     let url = server.url();
-    refused(&fixture, test, &url, &["--no-cookie"], "No cookie transmitted.", "refused-no-cookie");
+    refused(
+        &fixture,
+        test,
+        &url,
+        &["--no-cookie"],
+        "No cookie transmitted.",
+        "refused-no-cookie",
+    );
     let forged = sb.stdout_ok(&["sign", "--secret", "not-the-servers-secret-not-the-servers"]);
-    refused(&fixture, test, &url, &["--cookie", &forged], "Cookie is invalid.", "refused-forged");
+    refused(
+        &fixture,
+        test,
+        &url,
+        &["--cookie", &forged],
+        "Cookie is invalid.",
+        "refused-forged",
+    );
 
     // A cookie signed with the server's secret, set the same way, is accepted: the refusal
     // above is about the signature, not about how the cookie got there.
     let valid = sb.stdout_ok(&["sign", "--secret", SECRET]);
     let mut page = Browser::open(&fixture, test, &url, &["--cookie", &valid]);
-    page.wait(json!({"state": "connected", "ticks": 1}), Duration::from_secs(20));
+    page.wait(
+        &json!({"state": "connected", "ticks": 1}),
+        Duration::from_secs(20),
+    );
 }
 
 #[test]
@@ -386,20 +436,39 @@ fn log_out_cuts_the_socket_and_the_page_says_why() {
     let sb = Sandbox::new();
     let server = ticking(&sb, &[]);
     let mut page = Browser::open(&fixture, test, &server.url(), &[]);
-    let before = page.wait(json!({"state": "connected", "ticks": 2}), Duration::from_secs(20));
+    let before = page.wait(
+        &json!({"state": "connected", "ticks": 2}),
+        Duration::from_secs(20),
+    );
     let (sid, _) = jar_session(&before);
 
     page.click("#logout");
-    let ended = page.wait(json!({"state": "ended"}), Duration::from_secs(10));
+    let ended = page.wait(&json!({"state": "ended"}), Duration::from_secs(10));
     assert_eq!(ended["reason"], "Session revoked.", "{ended}");
-    assert!(!ended["text"].as_str().unwrap().contains("io server disconnect"));
+    assert!(
+        !ended["text"]
+            .as_str()
+            .unwrap()
+            .contains("io server disconnect")
+    );
     std::thread::sleep(NO_RETRY_WINDOW);
     let later = page.snapshot();
     assert_eq!(later["state"], "ended", "{later}");
     assert_eq!(later["logout_result"], "Logged out.", "{later}");
-    assert_eq!(later["cookies"], json!([]), "the cookie is cleared: {later}");
-    assert_eq!(websockets(&later), 1, "a logged-out page must not reconnect: {later}");
-    assert_eq!(later["tick_count"], ended["tick_count"], "no ticks after the end");
+    assert_eq!(
+        later["cookies"],
+        json!([]),
+        "the cookie is cleared: {later}"
+    );
+    assert_eq!(
+        websockets(&later),
+        1,
+        "a logged-out page must not reconnect: {later}"
+    );
+    assert_eq!(
+        later["tick_count"], ended["tick_count"],
+        "no ticks after the end"
+    );
     assert_eq!(later["new_session_visible"], true);
     assert_eq!(later["http_errors"], json!([]), "{later}");
     assert_eq!(later["console_errors"], json!([]), "{later}");
@@ -407,7 +476,10 @@ fn log_out_cuts_the_socket_and_the_page_says_why() {
 
     // "Start a new session" gets a new one.
     page.click("#new-session");
-    let again = page.wait(json!({"state": "connected", "ticks": 1}), Duration::from_secs(20));
+    let again = page.wait(
+        &json!({"state": "connected", "ticks": 1}),
+        Duration::from_secs(20),
+    );
     let (new_sid, _) = jar_session(&again);
     assert_ne!(new_sid, sid);
     assert_eq!(again["sid"], short(&new_sid), "{again}");
@@ -423,25 +495,41 @@ fn an_expired_session_is_shown_and_not_retried() {
     // The sweep ends sessions that the store vouched for: --require-session.
     let server = ticking(&sb, &["--max-age", "3s", "--require-session"]);
     let mut page = Browser::open(&fixture, test, &server.url(), &[]);
-    let seen = page.wait(json!({"state": "connected", "ticks": 1}), Duration::from_secs(20));
+    let seen = page.wait(
+        &json!({"state": "connected", "ticks": 1}),
+        Duration::from_secs(20),
+    );
     let now = now_ms();
     let expires = seen["expires"].as_i64().unwrap_or_else(|| panic!("{seen}"));
-    assert!((now - 1_000..=now + 3_000).contains(&expires), "{expires} vs now {now}");
     assert!(
-        seen["expires_text"].as_str().unwrap().starts_with("expires at "),
+        (now - 1_000..=now + 3_000).contains(&expires),
+        "{expires} vs now {now}"
+    );
+    assert!(
+        seen["expires_text"]
+            .as_str()
+            .unwrap()
+            .starts_with("expires at "),
         "{seen}"
     );
     page.screenshot("before-expiry");
 
-    let ended = page.wait(json!({"state": "ended"}), Duration::from_secs(10));
+    let ended = page.wait(&json!({"state": "ended"}), Duration::from_secs(10));
     assert_eq!(ended["reason"], "Session expired.", "{ended}");
     assert!(now_ms() >= expires, "ended before its expiry");
     std::thread::sleep(NO_RETRY_WINDOW);
     let later = page.snapshot();
     assert_eq!(later["state"], "ended", "{later}");
-    assert_eq!(websockets(&later), 1, "an expired page must not reconnect: {later}");
+    assert_eq!(
+        websockets(&later),
+        1,
+        "an expired page must not reconnect: {later}"
+    );
     assert!(
-        later["expires_text"].as_str().unwrap().starts_with("expired at "),
+        later["expires_text"]
+            .as_str()
+            .unwrap()
+            .starts_with("expired at "),
         "{later}"
     );
     assert_eq!(later["console_errors"], json!([]), "{later}");
@@ -459,10 +547,13 @@ fn a_lost_connection_is_explained_and_retried_with_backoff() {
     let args = ["--secret", SECRET, "--interval", "200"];
     let mut server = serve_on(&sb, port, &args);
     let mut page = Browser::open(&fixture, test, &server.url(), &[]);
-    page.wait(json!({"state": "connected", "ticks": 2}), Duration::from_secs(20));
+    page.wait(
+        &json!({"state": "connected", "ticks": 2}),
+        Duration::from_secs(20),
+    );
 
     server.kill();
-    let lost = page.wait(json!({"state": "lost"}), Duration::from_secs(10));
+    let lost = page.wait(&json!({"state": "lost"}), Duration::from_secs(10));
     let reason = lost["reason"].as_str().unwrap();
     assert!(
         reason.starts_with("Lost the connection to the server. Trying again in "),
@@ -472,7 +563,10 @@ fn a_lost_connection_is_explained_and_retried_with_backoff() {
     page.screenshot("lost");
 
     // Two retries fail while the server is down, each waiting longer than the one before.
-    let down = page.wait(json!({"state": "lost", "retries": 3}), Duration::from_secs(15));
+    let down = page.wait(
+        &json!({"state": "lost", "retries": 3}),
+        Duration::from_secs(15),
+    );
     page.screenshot("reconnecting");
     let retries: Vec<(i64, i64, String)> = down["log"]
         .as_array()
@@ -497,14 +591,17 @@ fn a_lost_connection_is_explained_and_retried_with_backoff() {
             && (3200..=4800).contains(&waits[2]),
         "backoff: {waits:?}"
     );
-    assert!(retries[0].2.contains("Cannot reach the server."), "{retries:?}");
+    assert!(
+        retries[0].2.contains("Cannot reach the server."),
+        "{retries:?}"
+    );
     assert_eq!(websockets(&down), 3, "one WebSocket per attempt: {down}");
 
     // The server comes back on the same port: the next attempt connects and ticks resume.
     let before = down["tick_count"].as_i64().unwrap();
     let _back = serve_on(&sb, port, &args);
     let back = page.wait(
-        json!({"state": "connected", "ticks": before + 2}),
+        &json!({"state": "connected", "ticks": before + 2}),
         Duration::from_secs(20),
     );
     assert_eq!(back["reason"], Value::Null, "{back}");
