@@ -124,6 +124,37 @@ impl<A: Adapter> Client<A> {
         }
     }
 
+    /// Called when a binary packet header starts waiting for its attachments.
+    ///
+    /// The attachments are only buffered for a namespace this socket is connected to: for any
+    /// other, the packet would be dropped once complete (no socket there takes it), so buffering
+    /// it would only let a client that no middleware accepted (e.g. one without credentials)
+    /// make the server hold up to [`ParseConfig::max_incoming_binary_buf_size`] per connection.
+    /// The official clients never send such a packet (they buffer emits until connected), so it
+    /// is a protocol error: the partial packet is dropped and the session closed.
+    ///
+    /// [`ParseConfig::max_incoming_binary_buf_size`]: socketioxide_core::parser::ParseConfig::max_incoming_binary_buf_size
+    fn drop_attachments_for_unjoined_ns(&self, socket: &EIoSocket<SocketData<A>>) {
+        let mut partial = socket.data.parser_state.partial_bin_packet.lock().unwrap();
+        let Some(ns) = partial.as_ref().map(|p| &p.packet.ns) else {
+            return;
+        };
+        let joined = self
+            .get_ns(ns)
+            .is_some_and(|ns| ns.get_socket(socket.id).is_ok());
+        if !joined {
+            #[cfg(feature = "tracing")]
+            tracing::debug!(
+                sid = %socket.id,
+                ns = ns.as_str(),
+                "binary packet for a namespace the socket is not connected to, closing"
+            );
+            partial.take();
+            drop(partial);
+            socket.close(EIoDisconnectReason::PacketParsingError);
+        }
+    }
+
     /// Spawn a task that will close the socket if it is not connected to a namespace
     /// after the [`SocketIoConfig::connect_timeout`] duration
     fn spawn_connect_timeout_task(&self, socket: Arc<EIoSocket<SocketData<A>>>) {
@@ -299,7 +330,10 @@ impl<A: Adapter> EngineIoHandler for Client<A> {
             msg,
         ) {
             Ok(packet) => packet,
-            Err(ParseError::NeedsMoreBinaryData) => return,
+            Err(ParseError::NeedsMoreBinaryData) => {
+                self.drop_attachments_for_unjoined_ns(&socket);
+                return;
+            }
             Err(_e) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!("socket deserialization error: {}", _e);
@@ -501,6 +535,53 @@ mod test {
         client.clone().on_connect(sock.clone());
         client.on_message("0".into(), sock.clone());
         // The socket is not closed.
+        tokio::time::timeout(CONNECT_TIMEOUT * 2, close_rx.recv())
+            .await
+            .unwrap_err();
+    }
+
+    /// A binary packet header for a namespace the socket has not joined closes the session,
+    /// and nothing is kept for its attachments.
+    #[tokio::test]
+    async fn binary_packet_for_an_unjoined_namespace_closes_the_socket() {
+        let header = "510000-[\"event\",{\"_placeholder\":true,\"num\":0}]";
+        let other_ns = "51-/other,[\"event\",{\"_placeholder\":true,\"num\":0}]";
+        for (connect, header) in [(false, header), (true, other_ns)] {
+            let client = create_client();
+            let (close_tx, mut close_rx) = mpsc::channel(4);
+            let close_fn = Box::new(move |_, reason| close_tx.try_send(reason).unwrap());
+            let sock = EIoSocket::new_dummy(Sid::new(), close_fn);
+            client.clone().on_connect(sock.clone());
+            if connect {
+                client.on_message("0".into(), sock.clone());
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            client.on_message(header.into(), sock.clone());
+            let res = tokio::time::timeout(CONNECT_TIMEOUT / 2, close_rx.recv())
+                .await
+                .expect("the socket should be closed");
+            assert_eq!(res, Some(EIoDisconnectReason::PacketParsingError));
+            assert!(sock.data.parser_state.partial_bin_packet.lock().unwrap().is_none());
+        }
+    }
+
+    /// A socket connected to the namespace still gets its binary packets buffered.
+    #[tokio::test]
+    async fn binary_packet_for_a_joined_namespace_is_buffered() {
+        let client = create_client();
+        let (close_tx, mut close_rx) = mpsc::channel(4);
+        let close_fn = Box::new(move |_, reason| close_tx.try_send(reason).unwrap());
+        let sock = EIoSocket::new_dummy(Sid::new(), close_fn);
+        client.clone().on_connect(sock.clone());
+        client.on_message("0".into(), sock.clone());
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+        let header = "52-[\"event\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]";
+        client.on_message(header.into(), sock.clone());
+        assert!(sock.data.parser_state.partial_bin_packet.lock().unwrap().is_some());
+        client.on_binary(Bytes::from_static(b"one"), sock.clone());
+        client.on_binary(Bytes::from_static(b"two"), sock.clone());
+        assert!(sock.data.parser_state.partial_bin_packet.lock().unwrap().is_none());
         tokio::time::timeout(CONNECT_TIMEOUT * 2, close_rx.recv())
             .await
             .unwrap_err();
