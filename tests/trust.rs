@@ -330,3 +330,225 @@ fn the_default_log_has_a_summary_not_a_line_per_handshake() {
         debug.stderr()
     );
 }
+
+/// A raw Socket.IO client over a WebSocket (`tungstenite`, blocking), for what the official
+/// client never sends.
+struct RawSocket {
+    ws: tokio_tungstenite::tungstenite::WebSocket<std::net::TcpStream>,
+}
+
+impl RawSocket {
+    fn open(addr: std::net::SocketAddr, cookie: &str) -> Self {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+        let mut request = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket")
+            .into_client_request()
+            .unwrap();
+        if !cookie.is_empty() {
+            request
+                .headers_mut()
+                .insert("Cookie", cookie.parse().unwrap());
+        }
+        let stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
+        let (ws, _) = tokio_tungstenite::tungstenite::client(request, stream).unwrap();
+        let mut socket = Self { ws };
+        let open = socket.text().expect("the open packet");
+        assert!(open.starts_with("0{"), "{open}");
+        socket
+    }
+
+    /// The next text frame, answering pings; `None` once the server closed the connection (a
+    /// read timeout is a failure: the server neither answered nor closed).
+    fn text(&mut self) -> Option<String> {
+        use tokio_tungstenite::tungstenite::{Error, Message};
+        loop {
+            match self.ws.read() {
+                Ok(Message::Text(text)) if text.as_str() == "2" => self.send("3"),
+                Ok(Message::Text(text)) => return Some(text.as_str().to_owned()),
+                Ok(Message::Close(_)) => return None,
+                Ok(_) => {}
+                Err(Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    panic!("the server neither answered nor closed within 3 s")
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+
+    fn send(&mut self, text: &str) {
+        let _ = self.ws.send(text.into());
+    }
+
+    fn send_binary(&mut self, bytes: &[u8]) {
+        let _ = self.ws.send(bytes.to_vec().into());
+    }
+
+    /// Joins `/`; returns the verdict (`40…` or `44…`).
+    fn join(&mut self) -> String {
+        self.send("40");
+        loop {
+            let frame = self.text().expect("a verdict");
+            if frame.starts_with("40") || frame.starts_with("44") {
+                return frame;
+            }
+        }
+    }
+
+    /// Reads frames until the server closes the connection; false when a tick came first after
+    /// `ticks_allowed` of them.
+    fn closed_within(&mut self, ticks_allowed: usize) -> bool {
+        let mut ticks = 0;
+        while let Some(frame) = self.text() {
+            if frame.starts_with("42[\"data\"") {
+                ticks += 1;
+                if ticks > ticks_allowed {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// An event header declaring `n` binary attachments (`451-["upload",{placeholder}]` …), with a
+/// placeholder for each of the first 32 (the count is what the server trusts: a header with all
+/// 10 000 would not fit in a message).
+fn binary_header(n: usize) -> String {
+    let placeholders: Vec<String> = (0..n.min(32))
+        .map(|i| format!("{{\"_placeholder\":true,\"num\":{i}}}"))
+        .collect();
+    format!("45{n}-[\"upload\",{}]", placeholders.join(","))
+}
+
+// Regression (issue 12, item 11): before auth, a client could declare 10 000 binary attachments
+// (`4510000-[…]`) and the server buffered them, ~10 MB per connection (8 cookieless connections
+// took it from 9 to 88 MB). A binary packet for a namespace the socket has not joined is now a
+// protocol error: the session is closed at once and nothing of it is kept.
+#[test]
+fn binary_attachments_before_auth_close_the_session() {
+    use base64::Engine as _;
+    let sb = Sandbox::new();
+    // A long connect timeout: it would otherwise close the unjoined sessions below by itself.
+    let server = serve(
+        &sb,
+        &[
+            "--secret",
+            SECRET,
+            "--interval",
+            "100",
+            "--connect-timeout",
+            "60s",
+        ],
+    );
+    let kilobyte = vec![0xa5_u8; 1024];
+    let frame = format!(
+        "b{}",
+        base64::engine::general_purpose::STANDARD.encode(&kilobyte)
+    );
+
+    // Polling, without a cookie: before asking to join, and after being refused; as many
+    // attachments as an authorized socket may send, and 10 000.
+    for (ask_first, declared) in [(false, 16), (true, 16), (false, 10_000)] {
+        let anonymous = Polling::open(server.addr, b"");
+        if ask_first {
+            assert_eq!(anonymous.post("40"), 200);
+            let verdict = anonymous.verdict();
+            assert!(verdict.contains("No cookie transmitted."), "{verdict}");
+        }
+        let declaration = format!("{}\u{1e}{frame}\u{1e}{frame}", binary_header(declared));
+        let (status, body) = anonymous.post_full(&declaration);
+        assert_eq!(status, 200, "{body}");
+        // The session is gone: more attachments find nothing to add to.
+        let (status, body) = anonymous.post_full(&frame);
+        assert_eq!(status, 400, "ask first: {ask_first}, {declared}: {body}");
+        assert!(body.contains("Session ID unknown"), "{body}");
+    }
+
+    // A WebSocket, refused for a forged cookie, then declaring attachments: closed at once.
+    let forged = pair(&sb, "mallory", "not-the-servers-secret-at-all-9x");
+    let mut refused = RawSocket::open(server.addr, &forged);
+    assert!(refused.join().contains("Cookie is invalid."));
+    refused.send(&binary_header(16));
+    refused.send_binary(&kilobyte);
+    assert!(refused.closed_within(0), "the refused socket is closed");
+
+    // A binary event for a namespace the socket has not joined, from a valid client: closed.
+    let valid = pair(&sb, "alice", SECRET);
+    let mut elsewhere = RawSocket::open(server.addr, &valid);
+    elsewhere.send("451-/admin,[\"upload\",{\"_placeholder\":true,\"num\":0}]");
+    assert!(elsewhere.closed_within(0), "unjoined namespace: closed");
+
+    // The server keeps serving an authorized client, whose binary events are still read...
+    let mut authorized = RawSocket::open(server.addr, &valid);
+    assert!(authorized.join().starts_with("40{"));
+    authorized.send(&binary_header(2));
+    authorized.send_binary(&kilobyte);
+    authorized.send_binary(&kilobyte);
+    assert!(
+        !authorized.closed_within(2),
+        "the authorized socket keeps ticking"
+    );
+    // ...up to the cap the README states (16 attachments).
+    authorized.send(&binary_header(16));
+    for _ in 0..16 {
+        authorized.send_binary(b"x");
+    }
+    assert!(
+        !authorized.closed_within(2),
+        "16 attachments are within the cap"
+    );
+    authorized.send(&binary_header(17));
+    assert!(
+        authorized.closed_within(2),
+        "17 attachments are past the cap"
+    );
+}
+
+// The official socket.io-client's binary events still work where they did (an authorized
+// socket, any transport), up to the cap of 16 attachments a packet; past it the server closes
+// the session.
+#[test]
+fn the_official_clients_binary_events_stay_within_the_limits() {
+    let Some(fixture) =
+        crate::util::node_fixture("the_official_clients_binary_events_stay_within_the_limits")
+    else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "100"]);
+    let cookie = pair(&sb, "bob", SECRET);
+    let url = format!("http://{}", server.addr);
+    for transport in ["websocket", "polling", "default"] {
+        for (attachments, code) in [("2", 0), ("16", 0), ("17", 2)] {
+            let out = std::process::Command::new("node")
+                .arg(fixture.join("client.js"))
+                .args([&url, "--cookie", &cookie, "--transport", transport])
+                .args([
+                    "--emit-binary",
+                    attachments,
+                    "--count",
+                    "3",
+                    "--timeout",
+                    "10000",
+                ])
+                .output()
+                .expect("node client.js");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(code),
+                "{transport}, {attachments} attachments: {stdout}"
+            );
+            if code == 2 {
+                assert!(stdout.contains("\"disconnect\""), "{stdout}");
+            }
+        }
+    }
+}

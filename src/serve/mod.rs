@@ -23,9 +23,9 @@ use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 use socketioxide::handler::ConnectHandler as _;
+use socketioxide::{ParserConfig, SocketIo};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
@@ -45,6 +45,14 @@ const MAX_HEAD_BYTES: usize = 16 * 1024;
 /// Clients only ever send pongs and CONNECT packets: small frames, small buffers.
 const MAX_CLIENT_MESSAGE: usize = 8 * 1024;
 const WS_READ_BUFFER: usize = 1024;
+
+/// Binary attachments one packet may declare, and their total size. sio-auth reads no client
+/// events, so an authorized client's binary event is only ever dropped once complete; until then
+/// its attachments are buffered. socketioxide's defaults (10 000 attachments, 10 MB) let one
+/// connection make the server hold 10 MB. For a namespace the socket has not joined, nothing is
+/// buffered at all (vendor/socketioxide, patch 2). Past either limit the session is closed.
+const MAX_ATTACHMENTS: usize = 16;
+const MAX_ATTACHMENT_BYTES: usize = 64 * 1024;
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
     let keyring = secrets::server_keyring(&args.secrets, args.allow_weak_secret)?;
@@ -94,6 +102,11 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
         .ws_max_message_size(MAX_CLIENT_MESSAGE)
         .ws_max_frame_size(MAX_CLIENT_MESSAGE)
         .max_buffer_size(16)
+        .with_parser(
+            ParserConfig::common()
+                .max_incoming_binaries(MAX_ATTACHMENTS)
+                .max_incoming_binary_buf_size(MAX_ATTACHMENT_BYTES),
+        )
         .build_with_inner_svc(warp::service(routes::routes(auth.clone(), &args.event)));
 
     let live = auth.live.clone();

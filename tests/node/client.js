@@ -12,6 +12,8 @@
 //     --count    exit 0 after N 'data' events (default 1; 0 = exit right after connect)
 //     --timeout  overall deadline in ms (default 10000); also the Socket.IO connect timeout
 //     --namespace  namespace to join (default "/")
+//     --emit-binary N  once connected, emit an 'upload' event with N binary attachments (Buffers of
+//                16 bytes), then count 'data' events as usual (the server never answers it)
 //   stdout (one JSON line per event, in order):
 //     {"event":"connect"}
 //     {"event":"data","args":[...]}                 (the arguments of each 'data' event)
@@ -31,7 +33,8 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-  const o = { url: null, cookie: null, transport: 'default', count: 1, timeout: 10000, namespace: '/' };
+  const o = { url: null, cookie: null, transport: 'default', count: 1, timeout: 10000, namespace: '/',
+    emitBinary: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -43,6 +46,7 @@ function parseArgs(argv) {
     else if (a === '--count') o.count = Number(val());
     else if (a === '--timeout') o.timeout = Number(val());
     else if (a === '--namespace') o.namespace = val();
+    else if (a === '--emit-binary') o.emitBinary = Number(val());
     else if (a.startsWith('--')) usage('unknown option ' + a);
     else if (o.url === null) o.url = a;
     else usage('unexpected argument ' + a);
@@ -51,6 +55,7 @@ function parseArgs(argv) {
   if (!['websocket', 'polling', 'default'].includes(o.transport)) usage('bad --transport ' + o.transport);
   if (!Number.isInteger(o.count) || o.count < 0) usage('bad --count');
   if (!(o.timeout > 0)) usage('bad --timeout');
+  if (!Number.isInteger(o.emitBinary) || o.emitBinary < 0) usage('bad --emit-binary');
   if (!o.namespace.startsWith('/')) o.namespace = '/' + o.namespace;
   return o;
 }
@@ -96,6 +101,10 @@ socket.on('connect', () => {
   if (finished) return;
   emitLine({ event: 'connect' });
   process.stderr.write('[client] connected, transport=' + socket.io.engine.transport.name + '\n');
+  if (opts.emitBinary > 0) {
+    const buffers = Array.from({ length: opts.emitBinary }, (_, i) => Buffer.alloc(16, i));
+    socket.emit('upload', ...buffers);
+  }
   if (opts.count === 0) finish(0);
 });
 socket.io.engine && socket.io.engine.on && socket.io.engine.on('upgrade', (t) => {
