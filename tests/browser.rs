@@ -599,12 +599,27 @@ fn a_lost_connection_is_explained_and_retried_with_backoff() {
 
     // The server comes back on the same port: the next attempt connects and ticks resume.
     let before = down["tick_count"].as_i64().unwrap();
-    let _back = serve_on(&sb, port, &args);
-    let back = page.wait(
+    let mut back = serve_on(&sb, port, &args);
+    let seen = page.wait(
         &json!({"state": "connected", "ticks": before + 2}),
         Duration::from_secs(20),
     );
-    assert_eq!(back["reason"], Value::Null, "{back}");
-    assert!(websockets(&back) >= 4, "{back}");
+    assert_eq!(seen["reason"], Value::Null, "{seen}");
+    assert!(websockets(&seen) >= 4, "{seen}");
     page.screenshot("reconnected");
+
+    // A graceful stop (SIGTERM, as for a restart) closes the transport: lost, not ended.
+    assert!(back.terminate(Duration::from_secs(10)).is_some());
+    let stopped = page.wait(&json!({"state": "lost"}), Duration::from_secs(10));
+    assert!(
+        stopped["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Lost the connection to the server. Trying again in "),
+        "{stopped}"
+    );
+    // The backoff starts over after a connection that worked.
+    let newest = &stopped["log"][0];
+    assert_eq!(newest["attempt"], 1, "{stopped}");
+    assert!((800..=1200).contains(&newest["wait_ms"].as_i64().unwrap()));
 }

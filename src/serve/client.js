@@ -104,6 +104,7 @@
               on.refused(reason);
               socket.close();
             } else if (packet.type === '2' && Array.isArray(packet.data)) {
+              // serve/live.rs's SESSION_ENDED, with EndReason::message as its argument.
               if (packet.data[0] === 'session_ended') {
                 final = true;
                 on.ended(String(packet.data[1]));
