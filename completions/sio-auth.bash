@@ -134,7 +134,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__completions)
-            opts="-h -V --help --version bash zsh fish elvish powershell"
+            opts="-h -V --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -146,6 +146,6 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -s h -l help -d 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s V -l version -d 'Print version'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -f -a "bash zsh fish elvish powershell"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -f -a "bash elvish fish powershell zsh"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -f -a "serve sign verify connect revoke bench completions help"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -f -a "serve sign verify connect revoke bench completions help"

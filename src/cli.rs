@@ -679,21 +679,11 @@ fn parse_share(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Shells we generate completions for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Shell {
-    Bash,
-    Zsh,
-    Fish,
-    Elvish,
-    Powershell,
-}
-
 #[derive(Debug, Args)]
 pub(crate) struct CompletionsArgs {
     /// The shell to generate for.
     #[arg(value_enum)]
-    pub(crate) shell: Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// Parses the command line, then gathers each --namespace's --require rules by position

@@ -5,24 +5,18 @@ use std::io::{self, Write as _};
 
 use anyhow::Context as _;
 use clap::CommandFactory as _;
-use clap_complete::Shell as Target;
+use clap_complete::Shell;
 
-use crate::cli::{Cli, CompletionsArgs, HelpArgs, ManArgs, Shell};
+use crate::cli::{Cli, CompletionsArgs, HelpArgs, ManArgs};
 use crate::exit::Exit;
 
 pub(crate) fn run(args: &CompletionsArgs) -> anyhow::Result<Exit> {
-    let target = match args.shell {
-        Shell::Bash => Target::Bash,
-        Shell::Zsh => Target::Zsh,
-        Shell::Fish => Target::Fish,
-        Shell::Elvish => Target::Elvish,
-        Shell::Powershell => Target::PowerShell,
-    };
+    let target = args.shell;
     let mut buf = Vec::new();
     clap_complete::generate(target, &mut Cli::command(), "sio-auth", &mut buf);
     match target {
-        Target::Bash => buf = fix_bash_states(&buf),
-        Target::Fish => buf.extend_from_slice(fish_positionals(&Cli::command()).as_bytes()),
+        Shell::Bash => buf = fix_bash_states(&buf),
+        Shell::Fish => buf.extend_from_slice(fish_positionals(&Cli::command()).as_bytes()),
         _ => {}
     }
     write_stdout(&buf)

@@ -834,13 +834,20 @@ fn plain_line(payload: &Payload) -> String {
 }
 
 fn json_line(name: &str, payload: &Payload, at: SystemTime) -> String {
-    let millis = crate::clock::epoch_millis(at);
-    // By hand, to keep the documented key order (serde_json's map sorts keys).
-    format!(
-        r#"{{"event":{},"args":{},"received_at":{millis}}}"#,
-        Value::String(name.to_owned()),
-        Value::Array(args_of(payload)),
-    )
+    /// One line of `connect --json`, keys in the documented order.
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        event: &'a str,
+        args: Vec<Value>,
+        received_at: u64,
+    }
+    let line = Line {
+        event: name,
+        args: args_of(payload),
+        received_at: crate::clock::epoch_millis(at),
+    };
+    // Strings, numbers and JSON values only: serializing cannot fail.
+    serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// `--login`: GET the page like a browser and keep the cookies it sets, following same-origin

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::{Context as _, bail};
+use serde::Serialize;
 use sio_auth::cookie::{Keyring, Rejection, Verified};
 
 use crate::cli::StoreUrl;
@@ -113,6 +114,21 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
     })
 }
 
+/// One line of `verify --json`, keys in this order.
+#[derive(Serialize)]
+struct JsonVerdict<'a> {
+    valid: bool,
+    sid: Option<&'a str>,
+    secret_index: Option<usize>,
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<&'a serde_json::Value>,
+}
+
+fn json_line(verdict: &JsonVerdict<'_>) -> anyhow::Result<String> {
+    serde_json::to_string(verdict).context("cannot write a verdict as JSON")
+}
+
 /// A path as a POSIX shell reads it back: bare when it is made of safe characters, else quoted.
 fn shell_word(path: &str) -> Cow<'_, str> {
     let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c);
@@ -208,13 +224,14 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
             (Ok(verified), false) => write_sid(&mut self.out, &verified.sid),
             (Ok(verified), true) => writeln!(
                 self.out,
-                r#"{{"valid":true,"sid":{},"secret_index":{},"reason":null{}}}"#,
-                serde_json::Value::from(verified.sid.as_ref()),
-                verified.secret_index,
-                session
-                    .as_ref()
-                    .map(|s| format!(r#","session":{}"#, s.as_value()))
-                    .unwrap_or_default()
+                "{}",
+                json_line(&JsonVerdict {
+                    valid: true,
+                    sid: Some(&verified.sid),
+                    secret_index: Some(verified.secret_index),
+                    reason: None,
+                    session: session.as_ref().map(Session::value),
+                })?
             ),
             (Err(reason), false) => {
                 writeln!(
@@ -227,8 +244,14 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
             }
             (Err(reason), true) => writeln!(
                 self.out,
-                r#"{{"valid":false,"sid":null,"secret_index":null,"reason":{}}}"#,
-                serde_json::Value::from(reason.describe(self.name).as_ref())
+                "{}",
+                json_line(&JsonVerdict {
+                    valid: false,
+                    sid: None,
+                    secret_index: None,
+                    reason: Some(&reason.describe(self.name)),
+                    session: None,
+                })?
             ),
         };
         written.context("cannot write to stdout")?;

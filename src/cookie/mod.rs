@@ -23,7 +23,6 @@
 
 mod encoding;
 mod header;
-mod hmac_sha256;
 mod set_cookie;
 mod sid;
 mod signing;

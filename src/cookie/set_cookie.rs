@@ -221,58 +221,46 @@ impl fmt::Display for SetCookie {
     }
 }
 
+/// The last instant both date formats can write: 9999-12-31T23:59:59.999999999Z.
+const LAST_DATE: Duration = Duration::new(253_402_300_799, 999_999_999);
+
+/// `at` within the years 1970 to 9999, which the formats below can write.
+fn clamped(at: SystemTime) -> SystemTime {
+    at.clamp(UNIX_EPOCH, UNIX_EPOCH + LAST_DATE)
+}
+
 /// Formats a time as an HTTP date (`Date.prototype.toUTCString`), e.g.
-/// `Thu, 01 Jan 1970 00:00:00 GMT`. Times before 1970 are clamped to it.
+/// `Thu, 01 Jan 1970 00:00:00 GMT`, with the `httpdate` crate. Times before 1970 or after 9999
+/// are clamped to those years.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use sio_auth::cookie::http_date;
 /// assert_eq!(http_date(UNIX_EPOCH + Duration::from_secs(1_795_632_469)), "Wed, 25 Nov 2026 18:47:49 GMT");
+/// assert_eq!(http_date(UNIX_EPOCH + Duration::from_secs(u64::MAX / 4)), "Fri, 31 Dec 9999 23:59:59 GMT");
 /// ```
 pub fn http_date(at: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
-        DAYS[usize::try_from(days % 7).unwrap_or(0)],
-        MONTHS[usize::try_from(month).unwrap_or(1) - 1],
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    httpdate::fmt_http_date(clamped(at))
 }
 
 /// Formats a time as JavaScript's `Date.prototype.toISOString` does, e.g.
 /// `2026-11-25T18:47:49.123Z`: the form express-session stores in `cookie.expires`. Times before
-/// 1970 are clamped to it.
+/// 1970 or after 9999 are clamped to those years.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use sio_auth::cookie::iso_date;
 /// assert_eq!(iso_date(UNIX_EPOCH + Duration::from_millis(1_795_632_469_123)), "2026-11-25T18:47:49.123Z");
+/// assert_eq!(iso_date(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+/// assert_eq!(iso_date(UNIX_EPOCH + Duration::from_secs(u64::MAX / 4)), "9999-12-31T23:59:59.999Z");
 /// ```
 pub fn iso_date(at: SystemTime) -> String {
-    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (year, month, day) = civil_from_days(secs / 86_400);
-    let rem = secs % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60,
-        since.subsec_millis()
-    )
+    humantime::format_rfc3339_millis(clamped(at)).to_string()
 }
 
-/// Parses the ISO dates JavaScript writes (`YYYY-MM-DDTHH:MM:SS[.fff]Z`, UTC only, as
-/// `JSON.stringify(new Date())` makes them); `None` for anything else or before 1970.
+/// Parses the ISO dates JavaScript writes (`YYYY-MM-DDTHH:MM:SS[.fff]Z`, UTC, as
+/// `JSON.stringify(new Date())` makes them) with `humantime`; `None` for anything else or
+/// before 1970.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -280,70 +268,11 @@ pub fn iso_date(at: SystemTime) -> String {
 /// assert_eq!(parse_iso_date("2026-11-25T18:47:49.123Z"), Some(UNIX_EPOCH + Duration::from_millis(1_795_632_469_123)));
 /// assert_eq!(parse_iso_date("2026-11-25T18:47:49Z"), Some(UNIX_EPOCH + Duration::from_secs(1_795_632_469)));
 /// assert_eq!(parse_iso_date("yesterday"), None);
+/// assert_eq!(parse_iso_date("1969-12-31T23:59:59Z"), None);
 /// ```
 #[must_use]
 pub fn parse_iso_date(text: &str) -> Option<SystemTime> {
-    let text = text.strip_suffix('Z')?;
-    let (date, time) = text.split_once('T')?;
-    let number = |s: &str, len: usize| -> Option<u64> {
-        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
-    };
-    let mut date = date.split('-');
-    let year = number(date.next()?, 4)?;
-    let month = number(date.next()?, 2)?;
-    let day = number(date.next()?, 2)?;
-    let (time, fraction) = time.split_once('.').unwrap_or((time, ""));
-    let mut time = time.split(':');
-    let hour = number(time.next()?, 2)?;
-    let minute = number(time.next()?, 2)?;
-    let second = number(time.next()?, 2)?;
-    if date.next().is_some()
-        || time.next().is_some()
-        || !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-        || year < 1970
-    {
-        return None;
-    }
-    let millis = match fraction.len() {
-        0 => 0,
-        1..=9 if fraction.bytes().all(|b| b.is_ascii_digit()) => {
-            fraction[..fraction.len().min(3)].parse::<u64>().ok()?
-                * 10u64.pow(3u32.saturating_sub(u32::try_from(fraction.len()).ok()?))
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
-    Some(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis))
-}
-
-/// (year, month 1-12, day 1-31) to days since 1970-01-01, the inverse of [`civil_from_days`].
-const fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year / 400;
-    let yoe = year - era * 400;
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Days since 1970-01-01 to (year, month 1-12, day 1-31), after Howard Hinnant's algorithm.
-const fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
-    (year, month, day)
+    humantime::parse_rfc3339(text).ok()
 }
 
 #[cfg(test)]

@@ -214,9 +214,21 @@ async fn logout(auth: &Authorizer, headers: &HeaderMap) -> Response<String> {
         let clear = clear.same_site(SameSite::Lax).expires(UNIX_EPOCH);
         response = response.header(header::SET_COOKIE, clear.to_string());
     }
-    response
-        .body(format!("{{\"ok\":true,\"destroyed\":{destroyed}}}\n"))
-        .unwrap_or_default()
+    response.body(logout_body(destroyed)).unwrap_or_default()
+}
+
+/// `{"ok":true,"destroyed":…}`, in that order, as the logout answer has always been.
+fn logout_body(destroyed: bool) -> String {
+    #[derive(serde::Serialize)]
+    struct Answer {
+        ok: bool,
+        destroyed: bool,
+    }
+    let answer = Answer {
+        ok: true,
+        destroyed,
+    };
+    serde_json::to_string(&answer).unwrap_or_default() + "\n"
 }
 
 #[cfg(test)]

@@ -56,9 +56,10 @@ pub(crate) struct Ended {
     pub(crate) reason: EndReason,
 }
 
-/// An express-session session: the JSON object with its `cookie` metadata.
+/// An express-session session: the JSON object with its `cookie` metadata (always a
+/// `Value::Object`: only the constructors below make one).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Session(Map<String, Value>);
+pub(crate) struct Session(Value);
 
 impl Session {
     /// A new session holding `data`, with the cookie metadata express-session writes for a
@@ -92,24 +93,29 @@ impl Session {
                 object.insert(key, value);
             }
         }
-        Self(object)
+        Self(Value::Object(object))
     }
 
     /// Parses a stored session; `None` when it is not a JSON object.
     pub(crate) fn from_json(text: &str) -> Option<Self> {
         match serde_json::from_str(text).ok()? {
-            Value::Object(object) => Some(Self(object)),
+            object @ Value::Object(_) => Some(Self(object)),
             _ => None,
         }
     }
 
     pub(crate) fn to_json(&self) -> String {
-        Value::Object(self.0.clone()).to_string()
+        self.0.to_string()
+    }
+
+    /// The whole session, cookie metadata included, borrowed.
+    pub(crate) fn value(&self) -> &Value {
+        &self.0
     }
 
     /// The whole session, cookie metadata included.
     pub(crate) fn as_value(&self) -> Value {
-        Value::Object(self.0.clone())
+        self.0.clone()
     }
 
     /// `cookie.expires`, when it is a date.
@@ -141,20 +147,13 @@ impl Session {
             .unwrap_or(i64::MAX)
     }
 
-    /// The value at a JSON pointer (RFC 6901), for namespace rules.
+    /// The value at a JSON pointer (RFC 6901), for namespace rules; the empty pointer (the
+    /// whole session) names no value a rule could compare.
     pub(crate) fn pointer(&self, pointer: &str) -> Option<&Value> {
         if pointer.is_empty() {
-            return None;
-        }
-        let rest = pointer.strip_prefix('/')?;
-        let (first, rest) = rest
-            .split_once('/')
-            .map_or((rest, None), |(a, b)| (a, Some(b)));
-        let first = first.replace("~1", "/").replace("~0", "~");
-        let value = self.0.get(&first)?;
-        match rest {
-            Some(rest) => value.pointer(&format!("/{rest}")),
-            None => Some(value),
+            None
+        } else {
+            self.0.pointer(pointer)
         }
     }
 }
