@@ -9,6 +9,7 @@ use clap::{
 };
 use serde_json::Value;
 
+pub(crate) use crate::serve::Requirement;
 pub(crate) use crate::store::StoreUrl;
 use crate::store::parse_store_url;
 
@@ -210,7 +211,7 @@ pub(crate) struct ServeArgs {
     pub(crate) interval: Duration,
 
     /// Name of the tick event.
-    #[arg(long, value_name = "NAME", default_value = "data", value_parser = parse_event_name)]
+    #[arg(long, value_name = "NAME", default_value = "data", value_parser = parse_tick_event)]
     pub(crate) event: String,
 
     /// How long a client may take from the Engine.IO handshake to joining a namespace; a
@@ -267,15 +268,6 @@ pub(crate) struct ServeArgs {
 pub(crate) struct NamespaceRules {
     pub(crate) path: String,
     pub(crate) requires: Vec<Requirement>,
-}
-
-/// `POINTER=VALUE`: the session's value at a JSON pointer must equal VALUE.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Requirement {
-    pub(crate) pointer: String,
-    pub(crate) value: Value,
-    /// As written on the command line; the refusal names it.
-    pub(crate) text: String,
 }
 
 /// The store option of the one-shot commands, which need a store shared with a server.
@@ -752,18 +744,7 @@ fn group_namespaces(matches: &ArgMatches) -> Result<Vec<NamespaceRules>, String>
 }
 
 fn parse_requirement(text: &str) -> Result<Requirement, String> {
-    let (pointer, value) = text
-        .split_once('=')
-        .ok_or("expected POINTER=VALUE, e.g. /user/role=admin")?;
-    if !pointer.starts_with('/') {
-        return Err("the JSON pointer must start with '/', e.g. /user/role=admin".to_owned());
-    }
-    let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
-    Ok(Requirement {
-        pointer: pointer.to_owned(),
-        value,
-        text: text.to_owned(),
-    })
+    Requirement::parse(text)
 }
 
 fn parse_origin(text: &str) -> Result<String, String> {
@@ -826,6 +807,31 @@ fn parse_cookie_name(name: &str) -> Result<String, String> {
         Ok(name.to_owned())
     } else {
         Err("a cookie name must be a token: letters, digits and !#$%&'*+-.^_`|~ only".to_owned())
+    }
+}
+
+/// serve's `--event`: any event name a Socket.IO server may emit, except the one that tells
+/// clients their session ended (the page would take every tick for the end).
+fn parse_tick_event(name: &str) -> Result<String, String> {
+    const RESERVED: &[&str] = &[
+        "connect",
+        "connect_error",
+        "disconnect",
+        "disconnecting",
+        "newListener",
+        "removeListener",
+    ];
+    let name = parse_event_name(name)?;
+    if name == crate::serve::SESSION_ENDED {
+        Err(format!(
+            "{name:?} is the event that ends a session; pick another tick event"
+        ))
+    } else if RESERVED.contains(&name.as_str()) {
+        Err(format!(
+            "{name:?} is reserved by Socket.IO; pick another tick event"
+        ))
+    } else {
+        Ok(name)
     }
 }
 

@@ -74,10 +74,7 @@ const SESSION_ENDED: &str = "session_ended";
 
 pub(crate) fn run(args: &ConnectArgs) -> anyhow::Result<Exit> {
     let plan = Plan::new(args)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::build(crate::runtime::Threads::One)?;
     let outcome = runtime.block_on(async {
         tokio::select! {
             outcome = session(&plan) => outcome,

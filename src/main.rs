@@ -7,6 +7,7 @@ mod completions;
 mod connect;
 mod exit;
 mod revoke;
+mod runtime;
 mod secrets;
 mod serve;
 mod sign;

@@ -34,10 +34,7 @@ pub(crate) fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         }
     }
     let store = store::open(&args.store)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::build(crate::runtime::Threads::One)?;
     let mut out = std::io::stdout().lock();
     for sid in &sids {
         let destroyed = runtime

@@ -27,10 +27,7 @@ pub(crate) fn run(args: &SignArgs) -> anyhow::Result<Exit> {
     let sessions = match &args.store.store {
         Some(url) => Some((
             store::open(url)?,
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?,
+            crate::runtime::build(crate::runtime::Threads::One)?,
             url,
         )),
         None => None,

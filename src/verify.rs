@@ -60,10 +60,7 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
     let store = match &args.store.store {
         Some(url) => Some(Lookup {
             store: store::open(url)?,
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?,
+            runtime: crate::runtime::build(crate::runtime::Threads::One)?,
             url,
             show: args.show,
         }),

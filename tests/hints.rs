@@ -188,3 +188,28 @@ fn a_store_that_is_not_redis_is_named_as_such() {
         assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     }
 }
+
+#[test]
+fn serve_refuses_tick_events_that_mean_something_else() {
+    let sb = Sandbox::new();
+    for (event, hint) in [
+        ("session_ended", "is the event that ends a session"),
+        ("disconnect", "is reserved by Socket.IO"),
+        ("connect_error", "is reserved by Socket.IO"),
+    ] {
+        let out = sb
+            .cmd()
+            .args([
+                "serve",
+                "--secret",
+                SECRET,
+                "--listen",
+                "127.0.0.1:0",
+                "--event",
+                event,
+            ])
+            .output()
+            .unwrap();
+        assert_one_line(&out, 2, hint, event);
+    }
+}

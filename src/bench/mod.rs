@@ -43,10 +43,7 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
     let target = Target::new(&args.url, &args.namespace)?;
     let cookies = Arc::new(Cookies::new(args)?);
     warn_about_open_files(args);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::build(crate::runtime::Threads::PerCore)?;
     if let Some(url) = &args.store.store {
         let store = crate::store::open(url)?;
         runtime

@@ -12,9 +12,9 @@ use http::HeaderMap;
 use sio_auth::cookie::{Keyring, Rejection, Verified, latin1_to_string};
 use socketioxide::extract::SocketRef;
 
-use super::live::{LiveSessions, SessionOf};
+use super::live::{LiveSessions, SessionOf, ShortSid};
 use super::origin::{ORIGIN_NOT_ALLOWED, OriginPolicy};
-use crate::cli::Requirement;
+use super::rules::Requirement;
 use crate::store::{EndReason, Session, SessionStore, StoreError};
 
 /// The peer of the TCP connection, put into every request's extensions by the accept loop
@@ -32,21 +32,6 @@ impl fmt::Display for ShowPeer<'_> {
             Some(peer) => peer.0.fmt(f),
             None => f.write_str("-"),
         }
-    }
-}
-
-/// A session id for the logs: its first six characters, enough to correlate, never the whole.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ShortSid<'a>(pub(crate) &'a str);
-
-impl fmt::Display for ShortSid<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let end = self
-            .0
-            .char_indices()
-            .nth(6)
-            .map_or(self.0.len(), |(i, _)| i);
-        write!(f, "{}…", &self.0[..end])
     }
 }
 
@@ -177,10 +162,7 @@ pub(crate) async fn authorize(
             Lookup::Refused(why) => return refuse(why.into(), &format_args!("sid {short}")),
         };
         // The refusal names the rule, never the session's data.
-        if let Some(rule) = rules
-            .iter()
-            .find(|rule| session.pointer(&rule.pointer) != Some(&rule.value))
-        {
+        if let Some(rule) = rules.iter().find(|rule| !rule.is_met_by(&session)) {
             let why = format!("Requirement not met: {}.", rule.text);
             return refuse(why.into(), &format_args!("sid {short}"));
         }

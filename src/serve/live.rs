@@ -10,6 +10,7 @@
 //! [`Revocations`] so that its cookie, whose signature never expires, no longer connects.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -17,9 +18,23 @@ use socketioxide::extract::SocketRef;
 use socketioxide::socket::Sid;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::auth::ShortSid;
 use super::revoked::Revocations;
 use crate::store::{EndReason, SessionStore};
+
+/// A session id for the logs: its first six characters, enough to correlate, never the whole.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShortSid<'a>(pub(crate) &'a str);
+
+impl fmt::Display for ShortSid<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let end = self
+            .0
+            .char_indices()
+            .nth(6)
+            .map_or(self.0.len(), |(i, _)| i);
+        write!(f, "{}…", &self.0[..end])
+    }
+}
 
 /// How often tracked sessions are checked against the store and the clock; bounds how late a
 /// missed notification (or a store without notifications) cuts a socket.

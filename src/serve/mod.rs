@@ -10,8 +10,12 @@ mod live;
 mod origin;
 mod revoked;
 mod routes;
+mod rules;
 mod stats;
 mod ticks;
+
+pub(crate) use live::SESSION_ENDED;
+pub(crate) use rules::Requirement;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,7 +38,7 @@ use self::guard::{EngineSessions, Verdict};
 use self::live::{LiveSessions, SessionOf};
 use self::origin::OriginPolicy;
 use self::ticks::Phases;
-use crate::cli::{Requirement, ServeArgs};
+use crate::cli::ServeArgs;
 use crate::exit::{Exit, ExitOnError as _};
 use crate::{secrets, store};
 
@@ -73,10 +77,7 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
                 .max(store::DEFAULT_TTL),
         )),
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::build(crate::runtime::Threads::PerCore)?;
     // The accept loop runs as a task on the worker threads, not on this thread: a connection it
     // accepts is then polled where it was spawned, without a cross-thread wake-up (measured:
     // strace shows no futex call left on the handshake path, about 0.2 per handshake before).

@@ -9,7 +9,8 @@ use sio_auth::cookie::{SameSite, SetCookie, new_sid};
 use warp::Filter;
 use warp::http::{Response, StatusCode, header};
 
-use super::auth::{Authorizer, Lookup, PeerAddr, STORE_UNAVAILABLE, ShortSid, ShowPeer};
+use super::auth::{Authorizer, Lookup, PeerAddr, STORE_UNAVAILABLE, ShowPeer};
+use super::live::ShortSid;
 use crate::store::Session;
 
 const PAGE: &str = include_str!("page.html");
