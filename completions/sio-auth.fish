@@ -39,11 +39,11 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l listen -d 'A
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l cookie-name -d 'Name of the session cookie' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l interval -d 'Time between a socket\'s ticks, counted from its connection; a bare number is milliseconds (e.g. 1000, 250ms, 2s)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l interval -d 'Time between a socket\'s ticks, counted from its connection (e.g. 250ms, 2s)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l event -d 'Name of the tick event' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l connect-timeout -d 'How long a client may take from the Engine.IO handshake to joining a namespace; a refused client\'s session is closed after it, unless the client closes it first (its memory is then freed at once). A bare number is seconds (e.g. 3, 500ms)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l connect-timeout -d 'How long a client may take from the Engine.IO handshake to joining a namespace; a refused client\'s session is closed after it, unless the client closes it first (its memory is then freed at once). E.g. 500ms, 3s' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l store -d 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis\'s format, shared with Node apps). A password in the URL (`redis://:PASSWORD@HOST`) is visible in the process list: prefer SIO_AUTH_STORE' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l max-age -d 'Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l max-age -d 'Lifetime of the sessions GET / creates (e.g. 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l namespace -d 'Serve another namespace (repeatable). It gets the cookie rule of `/` plus its own `--require` rules, which follow it on the command line' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l require -d 'A rule of the preceding --namespace: the session\'s value at the JSON pointer must equal VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l max-connections -d 'How many connections to hold at once; past it a new connection gets `503 Too many connections.` at once while the sockets already open keep ticking. Default: the open-file limit (raised to its hard limit at start) less 64 descriptors for the rest' -r
@@ -61,7 +61,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l count -d 'Min
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l cookie-name -d 'Name of the session cookie' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l max-age -d 'Lifetime of the cookie (e.g. 3600, 90m, 7d): an Expires attribute, as express-session writes it (no Max-Age)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l max-age -d 'Lifetime of the cookie (e.g. 90m, 7d): an Expires attribute, as express-session writes it (no Max-Age)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l domain -d 'Domain attribute' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l path -d 'Path attribute' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l same-site -d 'SameSite attribute' -r -f -a "strict\t''
@@ -106,7 +106,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s V -l versio
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l clients -d 'Concurrent clients (cycle) or sockets to hold (hold)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l mode -d 'What each client does' -r -f -a "cycle\t'Connect, get authorized (or refused), disconnect, again, for --duration'
 hold\t'Open --clients sockets, keep them for --duration, measure the tick delay'"
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l duration -d 'How long to run the cycles, or to hold the sockets once connected' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l duration -d 'How long to run the cycles, or to hold the sockets once connected (e.g. 30s, 5m)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l transport -d 'How clients connect (held sockets are always WebSockets)' -r -f -a "websocket\t'A WebSocket from the start'
 default\t'The official client\'s default: a polling handshake, then an upgrade to WebSocket'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l forged -d 'Share of connections (0 to 1) that send a forged cookie (cycle mode)' -r
@@ -129,7 +129,7 @@ duplicate\t'Two cookies of the name, a forged one first, then a valid one (the f
 control-character\t'A control character (NUL, LF, tab, DEL…) inside or after the signed value'
 multibyte\t'A multibyte character at the signature\'s boundary (as 43 bytes, or at its ends)'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l handshakes -d 'Stop after this many connections (cycle mode), or at --duration, whichever comes first' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l timeout -d 'How long each step may wait for the server: the TCP connect, the HTTP or WebSocket handshake, the namespace\'s verdict, the first event. A step past it counts as a failed connection (a timeout), and a cycle run ends at most this long after --duration; a bare number is seconds (e.g. 5, 500ms)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l timeout -d 'How long each step may wait for the server: the TCP connect, the HTTP or WebSocket handshake, the namespace\'s verdict, the first event. A step past it counts as a failed connection (a timeout), and a cycle run ends at most this long after --duration (e.g. 500ms, 5s)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie -d 'Send this Cookie header instead of signing fresh cookies' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r

@@ -205,9 +205,8 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) cookie: CookieNameArg,
 
-    /// Time between a socket's ticks, counted from its connection; a bare number is
-    /// milliseconds (e.g. 1000, 250ms, 2s).
-    #[arg(long, value_name = "DURATION", default_value = "1000", value_parser = parse_interval)]
+    /// Time between a socket's ticks, counted from its connection (e.g. 250ms, 2s).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_interval)]
     pub(crate) interval: Duration,
 
     /// Name of the tick event.
@@ -216,8 +215,8 @@ pub(crate) struct ServeArgs {
 
     /// How long a client may take from the Engine.IO handshake to joining a namespace; a
     /// refused client's session is closed after it, unless the client closes it first (its
-    /// memory is then freed at once). A bare number is seconds (e.g. 3, 500ms).
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_timeout)]
+    /// memory is then freed at once). E.g. 500ms, 3s.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_connect_timeout)]
     pub(crate) connect_timeout: Duration,
 
     /// Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB`
@@ -231,7 +230,7 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     pub(crate) require_session: bool,
 
-    /// Lifetime of the sessions GET / creates (e.g. 3600, 90m, 7d); without it the cookie is
+    /// Lifetime of the sessions GET / creates (e.g. 90m, 7d); without it the cookie is
     /// a browser-session cookie and the store keeps the session for a day.
     #[arg(long, value_name = "DURATION", value_parser = parse_max_age)]
     pub(crate) max_age: Option<Duration>,
@@ -340,7 +339,7 @@ pub(crate) struct SignArgs {
 /// Attributes of the Set-Cookie header (`sign --format set-cookie|json`).
 #[derive(Debug, Clone, Args)]
 pub(crate) struct CookieAttributes {
-    /// Lifetime of the cookie (e.g. 3600, 90m, 7d): an Expires attribute, as express-session
+    /// Lifetime of the cookie (e.g. 90m, 7d): an Expires attribute, as express-session
     /// writes it (no Max-Age).
     #[arg(long, value_name = "DURATION", value_parser = parse_max_age)]
     pub(crate) max_age: Option<Duration>,
@@ -602,7 +601,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_enum, default_value_t = BenchMode::Cycle)]
     pub(crate) mode: BenchMode,
 
-    /// How long to run the cycles, or to hold the sockets once connected.
+    /// How long to run the cycles, or to hold the sockets once connected (e.g. 30s, 5m).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
     pub(crate) duration: Duration,
 
@@ -635,8 +634,8 @@ pub(crate) struct BenchArgs {
 
     /// How long each step may wait for the server: the TCP connect, the HTTP or WebSocket
     /// handshake, the namespace's verdict, the first event. A step past it counts as a failed
-    /// connection (a timeout), and a cycle run ends at most this long after --duration; a bare
-    /// number is seconds (e.g. 5, 500ms).
+    /// connection (a timeout), and a cycle run ends at most this long after --duration (e.g.
+    /// 500ms, 5s).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_timeout)]
     pub(crate) timeout: Duration,
 
@@ -918,33 +917,29 @@ fn parse_header_arg(text: &str) -> Result<(String, Redacted), String> {
     Ok((name.to_owned(), Redacted(value.to_owned())))
 }
 
-/// A duration like `250ms`, `10s`, `5m`, `2h`, `7d`; a bare number is in `bare_unit`.
-pub(crate) fn parse_duration(text: &str, bare_unit: Duration) -> Result<Duration, String> {
+/// The longest duration any option takes: a hundred years (a cookie's expiry must stay a date).
+const LONGEST: Duration = Duration::from_secs(100 * 365 * 86_400);
+
+/// Every duration option's one rule: a number with its unit, as humantime reads it (`250ms`,
+/// `3s`, `90m`, `7d`, `1h 30m`). A bare number is refused: `--interval 1000` once meant
+/// milliseconds while `--timeout 1500` meant seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("invalid duration {text:?}: expected e.g. 500ms, 10s, 5m"))?;
-    let unit = match unit.trim() {
-        "" => bare_unit,
-        "ms" => Duration::from_millis(1),
-        "s" => Duration::from_secs(1),
-        "m" => Duration::from_secs(60),
-        "h" => Duration::from_secs(3600),
-        "d" => Duration::from_secs(86_400),
-        other => return Err(format!("unknown unit {other:?}: use ms, s, m, h or d")),
-    };
-    u32::try_from(number)
-        .ok()
-        .and_then(|n| unit.checked_mul(n))
-        .ok_or_else(|| format!("duration {text:?} is too long"))
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "a duration needs its unit: write e.g. {text}ms or {text}s (units: ms, s, m, h, d)"
+        ));
+    }
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("invalid duration {text:?}: {e} (e.g. 500ms, 10s, 5m, 7d)"))?;
+    if duration > LONGEST {
+        return Err(format!("duration {text:?} is too long (at most 100 years)"));
+    }
+    Ok(duration)
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
-    let interval = parse_duration(text, Duration::from_millis(1))?;
+    let interval = parse_duration(text)?;
     if interval < Duration::from_millis(1) {
         return Err("the interval must be at least 1ms".to_owned());
     }
@@ -952,15 +947,25 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let timeout = parse_duration(text, Duration::from_secs(1))?;
+    let timeout = parse_duration(text)?;
     if timeout.is_zero() {
         return Err("the timeout must be more than 0".to_owned());
     }
     Ok(timeout)
 }
 
+/// A session that has not joined a namespace is held this long at most: longer only lets
+/// silent clients hold memory (socket.io-client gives up after 45 s, its default).
+fn parse_connect_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse_timeout(text)?;
+    if timeout > Duration::from_secs(600) {
+        return Err("the connect timeout is at most 10m".to_owned());
+    }
+    Ok(timeout)
+}
+
 fn parse_max_age(text: &str) -> Result<Duration, String> {
-    parse_duration(text, Duration::from_secs(1))
+    parse_duration(text)
 }
 
 #[cfg(test)]
@@ -1091,15 +1096,25 @@ mod tests {
 
     #[test]
     fn durations() {
-        let ms = Duration::from_millis(1);
-        assert_eq!(parse_duration("250", ms), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2s", ms), Ok(Duration::from_secs(2)));
-        assert_eq!(
-            parse_duration("7d", ms),
-            Ok(Duration::from_secs(7 * 86_400))
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert!(
+            parse_duration("250")
+                .unwrap_err()
+                .contains("write e.g. 250ms or 250s")
         );
-        for bad in ["", "s", "-1", "1.5s", "10 parsecs", "99999999999999999999"] {
-            assert!(parse_duration(bad, ms).is_err(), "{bad:?}");
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        for bad in [
+            "",
+            "s",
+            "-1s",
+            "10 parsecs",
+            "99999999999999999999s",
+            "101y",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
     }
 }

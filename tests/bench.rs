@@ -34,7 +34,7 @@ fn check_cycle(report: &Value, forged_share: f64, what: &str) {
 #[test]
 fn cycles_against_sio_auth_serve_count_verdicts_right() {
     let sb = Sandbox::new();
-    let server = serve(&sb, &["--secret", SECRET, "--interval", "20"]);
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "20ms"]);
     for transport in ["websocket", "default"] {
         for forged in ["0", "0.5"] {
             let report = bench(
@@ -99,7 +99,7 @@ fn cycles_against_the_node_reference() {
 #[test]
 fn hold_keeps_sockets_and_measures_tick_delay() {
     let sb = Sandbox::new();
-    let server = serve(&sb, &["--secret", SECRET, "--interval", "100"]);
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "100ms"]);
     let out = sb
         .cmd()
         .args([
@@ -149,7 +149,7 @@ fn bench_failures_and_bad_arguments() {
     for bad in [
         &["--forged", "1.5"][..],
         &["--clients", "0"],
-        &["--duration", "0"],
+        &["--duration", "0s"],
         &["--mode", "sprint"],
     ] {
         sb.cmd()
@@ -595,7 +595,7 @@ fn malformed_polling_responses_are_clear_errors() {
 #[test]
 fn running_out_of_file_descriptors_fails_the_run_with_the_ulimit_hint() {
     let sb = Sandbox::new();
-    let server = serve(&sb, &["--secret", SECRET, "--interval", "100"]);
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "100ms"]);
     for mode in ["hold", "cycle"] {
         let out = assert_cmd::Command::new("sh")
             .env("XDG_DATA_HOME", sb.path().join("data"))

@@ -193,7 +193,7 @@ fn fixture(test: &str) -> Option<PathBuf> {
 fn ticking(sb: &Sandbox, extra: &[&str]) -> Peer {
     serve(
         sb,
-        &[&["--secret", SECRET, "--interval", "200"], extra].concat(),
+        &[&["--secret", SECRET, "--interval", "200ms"], extra].concat(),
     )
 }
 
@@ -544,7 +544,7 @@ fn a_lost_connection_is_explained_and_retried_with_backoff() {
     };
     let sb = Sandbox::new();
     let port = free_port();
-    let args = ["--secret", SECRET, "--interval", "200"];
+    let args = ["--secret", SECRET, "--interval", "200ms"];
     let mut server = serve_on(&sb, port, &args);
     let mut page = Browser::open(&fixture, test, &server.url(), &[]);
     page.wait(

@@ -34,7 +34,7 @@ impl Server {
 
 /// `sio-auth serve` ticking every 50 ms.
 fn sio_serve(sb: &Sandbox) -> Peer {
-    serve(sb, &["--secret", SECRET, "--interval", "50"])
+    serve(sb, &["--secret", SECRET, "--interval", "50ms"])
 }
 
 /// The Node reference server ticking every 50 ms, plus `env`.
@@ -368,7 +368,7 @@ fn star_prints_every_event_from_sio_auth_serve() {
     let cookie = signed_cookie(&sb, "pair");
     let server = serve(
         &sb,
-        &["--secret", SECRET, "--interval", "50", "--event", "tick"],
+        &["--secret", SECRET, "--interval", "50ms", "--event", "tick"],
     );
     for transport in TRANSPORTS {
         let output = run(
@@ -668,7 +668,7 @@ fn a_server_side_disconnect_is_reported_with_exit_3() {
 fn reconnect_survives_a_restart_of_sio_auth_serve() {
     let sb = Sandbox::new();
     let port = free_port();
-    let start = || serve_on(&sb, port, &["--secret", SECRET, "--interval", "50"]);
+    let start = || serve_on(&sb, port, &["--secret", SECRET, "--interval", "50ms"]);
     let mut server = start();
     assert_reconnects(&sb, &mut server, start);
 }
@@ -769,7 +769,13 @@ fn a_session_the_server_ends_exits_6() {
     let sb = Sandbox::new();
     let server = serve(
         &sb,
-        &["--secret", SECRET, "--interval", "50", "--require-session"],
+        &[
+            "--secret",
+            SECRET,
+            "--interval",
+            "50ms",
+            "--require-session",
+        ],
     );
     for (transport, extra) in [
         ("websocket", &[][..]),

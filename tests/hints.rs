@@ -213,3 +213,47 @@ fn serve_refuses_tick_events_that_mean_something_else() {
         assert_one_line(&out, 2, hint, event);
     }
 }
+
+/// One rule for every duration option: a number with its unit; a bare number, which once meant
+/// milliseconds for --interval and seconds elsewhere, is refused with the two readings.
+#[test]
+fn a_duration_needs_its_unit_everywhere() {
+    let sb = Sandbox::new();
+    for args in [
+        &["serve", "--secret", SECRET, "--interval", "1000"][..],
+        &["serve", "--secret", SECRET, "--connect-timeout", "3"],
+        &["serve", "--secret", SECRET, "--max-age", "3600"],
+        &["sign", "--secret", SECRET, "--max-age", "3600"],
+        &["connect", "--timeout", "1500"],
+        &["bench", "--secret", SECRET, "--duration", "10"],
+        &["bench", "--secret", SECRET, "--timeout", "5"],
+    ] {
+        let out = sb.cmd().args(args).output().unwrap();
+        let number = args.last().unwrap();
+        assert_one_line(
+            &out,
+            2,
+            &format!("a duration needs its unit: write e.g. {number}ms or {number}s"),
+            &args.join(" "),
+        );
+    }
+    // Units, as --help shows them.
+    let out = sb
+        .cmd()
+        .args([
+            "sign",
+            "abc",
+            "--secret",
+            SECRET,
+            "--format",
+            "set-cookie",
+            "--max-age",
+            "1h 30m",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let help = sb.stdout_ok(&["serve", "--help"]);
+    assert!(help.contains("[default: 1s]"), "{help}");
+    assert!(!help.contains("bare number"), "{help}");
+}

@@ -140,7 +140,7 @@ fn official_client_gets_ticks_with_every_kind_of_cookie() {
         return;
     };
     let sb = Sandbox::new();
-    let server = serve(&sb, &["--secret", SECRET, "--interval", "100"]);
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "100ms"]);
 
     let (_, headers, _) = http(server.addr, "GET", "/", &[]);
     let from_page = set_cookie_of(&headers)
@@ -280,7 +280,7 @@ fn official_client_gets_the_refusal_reasons() {
 #[test]
 fn bad_input_is_refused_while_other_clients_keep_their_ticks() {
     let sb = Sandbox::new();
-    let server = serve(&sb, &["--secret", SECRET, "--interval", "50"]);
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "50ms"]);
     // A well-behaved client, ticking all along.
     let mut watcher = sb
         .std_cmd()
@@ -436,7 +436,7 @@ fn refused_session_closes_within(server: &Peer, bound: Duration) {
 #[test]
 fn sigterm_with_sockets_connected_exits_0_within_2_s() {
     let sb = Sandbox::new();
-    let mut server = serve(&sb, &["--secret", SECRET, "--interval", "100"]);
+    let mut server = serve(&sb, &["--secret", SECRET, "--interval", "100ms"]);
     let mut clients: Vec<_> = (0..3)
         .map(|i| {
             let transport = if i == 0 { "polling" } else { "websocket" };
@@ -487,14 +487,14 @@ fn bad_serve_arguments() {
         .assert()
         .code(2);
     sb.cmd()
-        .args(["serve", "--interval", "0", "--secret", SECRET])
+        .args(["serve", "--interval", "0ms", "--secret", SECRET])
         .assert()
         .code(2);
     sb.cmd()
         .args(["serve", "--event", "", "--secret", SECRET])
         .assert()
         .code(2);
-    for bad in ["0", "0ms", "-1", "soon", "5y", ""] {
+    for bad in ["0", "3", "0ms", "-1", "soon", "5y", "11m", ""] {
         sb.cmd()
             .args([
                 "serve",
@@ -502,6 +502,7 @@ fn bad_serve_arguments() {
                 "--secret",
                 SECRET,
             ])
+            .timeout(Duration::from_secs(20))
             .assert()
             .code(2)
             .stderr(predicates::str::contains("--connect-timeout"));

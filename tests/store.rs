@@ -322,7 +322,7 @@ impl StoreUnderTest {
             "--store",
             &self.arg,
             "--interval",
-            "100",
+            "100ms",
         ];
         args.extend(extra);
         serve(sb, &args)
@@ -635,7 +635,7 @@ fn node_app_login_gets_ticks_and_its_logout_cuts_the_socket() {
         &redis.url(),
         &[
             "--interval",
-            "100",
+            "100ms",
             "--namespace",
             "/admin",
             "--require",
@@ -718,7 +718,7 @@ fn sessions_are_shared_with_node_both_ways_and_revoke_reaches_both() {
 
     // A session the Node app made, revoked by sio-auth: the app no longer knows it.
     let node_cookie = node_login(&app, &redis, "dee", "user");
-    let server = serve_requiring_sessions(&sb, &redis.url(), &["--interval", "100"]);
+    let server = serve_requiring_sessions(&sb, &redis.url(), &["--interval", "100ms"]);
     let watcher = Watcher::start(&sb, &server.url(), &node_cookie, &[]);
     watcher
         .wait_for("data", Duration::from_secs(10))
@@ -904,7 +904,7 @@ fn origin_is_checked_against_the_host_and_the_allowed_list() {
             "--secret",
             SECRET,
             "--interval",
-            "100",
+            "100ms",
             "--allowed-origin",
             "https://app.example.com",
         ],
@@ -972,7 +972,7 @@ fn redis_going_away_fails_closed_and_recovers() {
     let port = redis.addr.port();
     let url = format!("redis://{}/0", redis.addr);
     let sb = Sandbox::new();
-    let server = serve_requiring_sessions(&sb, &url, &["--interval", "100"]);
+    let server = serve_requiring_sessions(&sb, &url, &["--interval", "100ms"]);
     let cookie = page_cookie(server.addr);
     assert_eq!(connect_once(&sb, &server.url(), &cookie, &[]), Ok(()));
 

@@ -35,7 +35,7 @@ fn ticks(session: &Polling, count: usize) -> String {
 #[test]
 fn an_engine_io_sid_alone_opens_nothing() {
     let sb = Sandbox::new();
-    let server = serve(&sb, &["--secret", SECRET, "--interval", "100"]);
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "100ms"]);
     let cookie = pair(&sb, "victim", SECRET);
     let victim = Polling::open(server.addr, cookie.as_bytes());
 
@@ -209,7 +209,7 @@ fn past_the_connection_cap_new_requests_get_503_and_sockets_keep_ticking() {
             "--secret",
             SECRET,
             "--interval",
-            "100",
+            "100ms",
             "--max-connections",
             "8",
         ],
@@ -252,7 +252,7 @@ fn the_default_cap_keeps_descriptors_in_reserve() {
     let mut cmd = std::process::Command::new("sh");
     cmd.args([
         "-c",
-        "ulimit -n 128 && exec \"$0\" serve --listen 127.0.0.1:0 --secret \"$1\" --interval 100",
+        "ulimit -n 128 && exec \"$0\" serve --listen 127.0.0.1:0 --secret \"$1\" --interval 100ms",
         crate::util::bin(),
         SECRET,
     ])
@@ -442,7 +442,7 @@ fn binary_attachments_before_auth_close_the_session() {
             "--secret",
             SECRET,
             "--interval",
-            "100",
+            "100ms",
             "--connect-timeout",
             "60s",
         ],
@@ -522,7 +522,7 @@ fn the_official_clients_binary_events_stay_within_the_limits() {
         return;
     };
     let sb = Sandbox::new();
-    let server = serve(&sb, &["--secret", SECRET, "--interval", "100"]);
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "100ms"]);
     let cookie = pair(&sb, "bob", SECRET);
     let url = format!("http://{}", server.addr);
     for transport in ["websocket", "polling", "default"] {
