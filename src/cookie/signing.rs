@@ -7,7 +7,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
-use subtle::ConstantTimeEq as _;
 
 use super::encoding::with_try_decoded;
 use super::header::{Pasted, find_raw_cookie, read_pasted};
@@ -41,10 +40,13 @@ fn encode_tag(tag: &[u8; 32]) -> [u8; SIGNATURE_LEN] {
     out
 }
 
-/// Equality of two signatures that takes the same time wherever they differ (subtle's
-/// comparison; only a length mismatch answers early, and the length is no secret).
+/// Equality of two signatures that takes the same time wherever they differ (the
+/// `constant_time_eq` crate: one optimization barrier on the folded difference, where subtle
+/// pays a volatile read per byte; with subtle a whole verify ran at 0.58× the hand-written
+/// core's rate, with this crate at 0.85×, in the same run). Only a length mismatch answers
+/// early, and the length is no secret.
 fn constant_time_eq(expected: &[u8; SIGNATURE_LEN], given: &[u8]) -> bool {
-    expected.as_slice().ct_eq(given).into()
+    constant_time_eq::constant_time_eq(expected, given)
 }
 
 const fn is_standard_base64(b: u8) -> bool {
