@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod completions;
 mod connect;
+mod emit;
 mod hints;
 mod interop;
 mod serve;

@@ -5,6 +5,7 @@
 
 mod auth;
 mod conns;
+mod echo;
 mod guard;
 mod live;
 mod origin;
@@ -46,13 +47,13 @@ use crate::{secrets, store};
 /// 431 beyond it, so a 64 KB Cookie header never reaches the authorization code.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 
-/// Clients only ever send pongs and CONNECT packets: small frames, small buffers.
+/// Clients send pongs, CONNECT packets and `echo` events: small frames, small buffers.
 const MAX_CLIENT_MESSAGE: usize = 8 * 1024;
 const WS_READ_BUFFER: usize = 1024;
 
-/// Binary attachments one packet may declare, and their total size. sio-auth reads no client
-/// events, so an authorized client's binary event is only ever dropped once complete; until then
-/// its attachments are buffered. socketioxide's defaults (10 000 attachments, 10 MB) let one
+/// Binary attachments one packet may declare, and their total size. sio-auth reads one client
+/// event, `echo` (repeated in its ack); any other binary event is only ever dropped once
+/// complete; until then its attachments are buffered. socketioxide's defaults (10 000 attachments, 10 MB) let one
 /// connection make the server hold 10 MB. For a namespace the socket has not joined, nothing is
 /// buffered at all (vendor/socketioxide, patch 2). Past either limit the session is closed.
 const MAX_ATTACHMENTS: usize = 16;
@@ -127,6 +128,7 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
             async move |socket: SocketRef| {
                 tracing::debug!(id = %socket.id, ns = socket.ns(), "socket joined");
                 auth.stats.joined();
+                echo::install(&socket);
                 // In an Arc: socketioxide wants a Clone handler; the phase is left once the
                 // last copy is gone.
                 let phase = Arc::new(phases.assign(&socket));

@@ -14,6 +14,9 @@
 //     --namespace  namespace to join (default "/")
 //     --emit-binary N  once connected, emit an 'upload' event with N binary attachments (Buffers of
 //                16 bytes), then count 'data' events as usual (the server never answers it)
+//     --emit-ack JSON  once connected, emit JSON = [EVENT, ...ARGS] with an ack ({"$bytes":"BASE64"} at any
+//                depth is sent as a Buffer), print {"event":"ack","args":[...]} (Buffers back as
+//                {"$bytes":"BASE64"}) and exit 0
 //   stdout (one JSON line per event, in order):
 //     {"event":"connect"}
 //     {"event":"data","args":[...]}                 (the arguments of each 'data' event)
@@ -34,7 +37,7 @@ function usage(msg) {
 
 function parseArgs(argv) {
   const o = { url: null, cookie: null, transport: 'default', count: 1, timeout: 10000, namespace: '/',
-    emitBinary: 0 };
+    emitBinary: 0, emitAck: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -47,6 +50,10 @@ function parseArgs(argv) {
     else if (a === '--timeout') o.timeout = Number(val());
     else if (a === '--namespace') o.namespace = val();
     else if (a === '--emit-binary') o.emitBinary = Number(val());
+    else if (a === '--emit-ack') {
+      try { o.emitAck = JSON.parse(val()); } catch (e) { usage('bad --emit-ack: ' + e.message); }
+      if (!Array.isArray(o.emitAck) || typeof o.emitAck[0] !== 'string') usage('--emit-ack wants [EVENT, ...ARGS]');
+    }
     else if (a.startsWith('--')) usage('unknown option ' + a);
     else if (o.url === null) o.url = a;
     else usage('unexpected argument ' + a);
@@ -61,6 +68,23 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+
+// {"$bytes":"BASE64"} <-> Buffer, at any depth.
+function toWire(v) {
+  if (Array.isArray(v)) return v.map(toWire);
+  if (v && typeof v === 'object') {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === '$bytes') return Buffer.from(v.$bytes, 'base64');
+    return Object.fromEntries(keys.map((k) => [k, toWire(v[k])]));
+  }
+  return v;
+}
+function fromWire(v) {
+  if (Buffer.isBuffer(v) || v instanceof ArrayBuffer) return { $bytes: Buffer.from(v).toString('base64') };
+  if (Array.isArray(v)) return v.map(fromWire);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).map((k) => [k, fromWire(v[k])]));
+  return v;
+}
 
 let finished = false;
 function emitLine(obj) {
@@ -104,6 +128,14 @@ socket.on('connect', () => {
   if (opts.emitBinary > 0) {
     const buffers = Array.from({ length: opts.emitBinary }, (_, i) => Buffer.alloc(16, i));
     socket.emit('upload', ...buffers);
+  }
+  if (opts.emitAck) {
+    const [event, ...args] = toWire(opts.emitAck);
+    socket.emit(event, ...args, (...reply) => {
+      emitLine({ event: 'ack', args: fromWire(reply) });
+      finish(0);
+    });
+    return;
   }
   if (opts.count === 0) finish(0);
 });

@@ -21,6 +21,10 @@
 //   - otherwise accepted (the store is NOT consulted, as in the classic example); socket.data.sid = sid.
 //   Each connected socket first gets socket.emit('hello', 'world', 2) once (an event with two arguments),
 //   then socket.emit('data', Date.now()) every INTERVAL ms on its own setInterval, cleared on disconnect.
+//   Events a socket may send (as sio-auth serve answers them, where it does):
+//   - 'echo' with an ack: acked with the same arguments (binary included); without an ack, ignored.
+//   - 'handshake' with an ack: acked with { auth: socket.handshake.auth } (the CONNECT auth payload).
+//   - 'binary': the server emits 'binary' with the bytes 00 01 02 ff, and acks with them when asked.
 'use strict';
 
 const http = require('http');
@@ -112,6 +116,20 @@ io.use((socket, next) => {
 io.on('connection', (socket) => {
   log('connect', { id: socket.id, sid: socket.data.sid, transport: socket.conn.transport.name });
   socket.emit('hello', 'world', 2);
+  socket.on('echo', (...args) => {
+    const ack = args.pop();
+    if (typeof ack === 'function') ack(...args);
+  });
+  socket.on('handshake', (...args) => {
+    const ack = args.pop();
+    if (typeof ack === 'function') ack({ auth: socket.handshake.auth });
+  });
+  socket.on('binary', (...args) => {
+    const ack = args.pop();
+    const bytes = Buffer.from([0, 1, 2, 255]);
+    socket.emit('binary', bytes);
+    if (typeof ack === 'function') ack(bytes);
+  });
   let ticks = 0;
   const timer = setInterval(() => {
     socket.emit('data', Date.now());
