@@ -89,6 +89,9 @@ pub(crate) enum Command {
     Sign(SignArgs),
     /// Check signed session cookies; prints the session id of each valid one.
     Verify(VerifyArgs),
+    /// Find the weak secret behind signed session cookies: the built-in list of published
+    /// secrets, then wordlists.
+    Audit(AuditArgs),
     /// Connect to a Socket.IO server with a session cookie and print the events it sends.
     Connect(ConnectArgs),
     /// Destroy sessions in the store; their live sockets are disconnected within a second.
@@ -109,6 +112,7 @@ pub(crate) const COMMANDS: &[&str] = &[
     "serve",
     "sign",
     "verify",
+    "audit",
     "connect",
     "revoke",
     "bench",
@@ -399,6 +403,53 @@ pub(crate) struct VerifyArgs {
 
     #[command(flatten)]
     pub(crate) secrets: SecretArgs,
+
+    #[command(flatten)]
+    pub(crate) cookie: CookieNameArg,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Each COOKIE is read as verify reads it: a whole Cookie header, a name=value pair, a
+percent-encoded or raw s:<sid>.<signature> value. Every candidate secret is keyed once and
+tried on every cookie not yet solved; the search stops when all are.
+
+Candidates: the built-in list first (secrets published in framework docs, generators and
+tutorials, with their common spellings), then each --wordlist line by line, streamed: a line
+break (\\n or \\r\\n) is not part of a candidate, empty lines are skipped, lines that are not
+UTF-8 are tried as their bytes (and counted), lines over 1 MiB are skipped (and counted).
+
+stdout: the secret of each solved cookie, one a line, as they are found; --json: one object a
+line, {\"input\":N,\"sid\":…,\"secret\":…,\"tried\":…,\"source\":\"builtin\"|\"FILE:LINE\"} (input:
+the cookie's position among the inputs; tried: the candidate's position in the search, every
+wordlist line counted; secret_hex is added for a secret that is not UTF-8). stderr: which input
+was solved from where (never the secret), a progress bar when stderr is a terminal, and a
+one-line summary.
+
+Exit codes:
+  0  the secret of every cookie was found
+  1  the secret of at least one cookie was not found
+  2  usage error: no cookie, an input that is not a signed cookie, a wordlist that cannot be
+     opened
+  5  a wordlist or stdin cannot be read, or stdout written (a closed stdout, `| head`, ends
+     quietly with 0)")]
+pub(crate) struct AuditArgs {
+    /// Cookies to audit; with none, or `-`, one per line is read from standard input.
+    #[arg(value_name = "COOKIE")]
+    pub(crate) cookies: Vec<Redacted>,
+
+    /// A file of candidate secrets, one per line, tried after the built-in list; repeat for
+    /// several (tried in order); `-` reads one from stdin.
+    #[arg(long = "wordlist", value_name = "FILE")]
+    pub(crate) wordlists: Vec<PathBuf>,
+
+    /// Threads searching the wordlists. [default: one per core]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) threads: Option<u16>,
+
+    /// Print one JSON object per solved cookie.
+    #[arg(long)]
+    pub(crate) json: bool,
 
     #[command(flatten)]
     pub(crate) cookie: CookieNameArg,

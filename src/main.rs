@@ -1,5 +1,6 @@
 //! `sio-auth`: Express-style session cookies and Socket.IO connections authorized by them.
 
+mod audit;
 mod bench;
 mod cli;
 mod clock;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Help(args) => completions::help(args),

@@ -19,7 +19,7 @@ use crate::store::{self, Session, SessionStore};
 
 /// Longer input lines are answered as invalid without being held in memory; real Cookie
 /// headers stay far below this (Node refuses headers over 16 KiB by default).
-const MAX_LINE: usize = 64 * 1024;
+pub(crate) const MAX_LINE: usize = 64 * 1024;
 
 /// Why an input is invalid: a cookie verdict, or an input we could not even read as one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,7 +266,10 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
 
 /// Reads up to and including the next `\n`, keeping at most [`MAX_LINE`] bytes of it.
 /// Returns the bytes consumed and whether the line was cut.
-fn read_line(input: &mut impl io::BufRead, line: &mut Vec<u8>) -> io::Result<(usize, bool)> {
+pub(crate) fn read_line(
+    input: &mut impl io::BufRead,
+    line: &mut Vec<u8>,
+) -> io::Result<(usize, bool)> {
     let mut consumed = 0;
     let mut too_long = false;
     loop {

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod audit;
 mod bench;
 mod browser;
 mod cli;

@@ -9,6 +9,8 @@
 //! * [`parse_header`] and [`find_cookie`] read a `Cookie` request header with the `cookie`
 //!   package's rules;
 //! * [`SetCookie`] builds the `Set-Cookie` header value express-session sends;
+//! * [`SignedCookie`], [`PaddedKey`] and [`Target`] test candidate secrets against a captured
+//!   cookie, four SHA-256 compressions each;
 //! * [`new_sid`] makes a session id the way express-session does (24 random bytes, base64url).
 //!
 //! ```
@@ -21,6 +23,7 @@
 //! assert_eq!(verdict.unwrap().sid, "hello");
 //! ```
 
+mod audit;
 mod encoding;
 mod header;
 mod set_cookie;
@@ -28,6 +31,7 @@ mod sid;
 mod signing;
 mod weakness;
 
+pub use audit::{PaddedKey, SignedCookie, Target, Unauditable};
 pub use encoding::{decode_uri_component, encode_uri_component, latin1_to_string, try_decode};
 pub use header::{CookiePairs, Pasted, find_cookie, is_token, parse_header, read_pasted};
 pub use set_cookie::{InvalidAttribute, SameSite, SetCookie, http_date, iso_date, parse_iso_date};

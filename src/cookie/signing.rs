@@ -51,7 +51,7 @@ fn constant_time_eq(expected: &[u8; SIGNATURE_LEN], given: &[u8]) -> bool {
 
 /// Whether every byte is of the standard base64 alphabet, with no early exit and no branch per
 /// byte, so that where a wrong character sits does not show in the time taken.
-fn all_standard_base64(bytes: &[u8]) -> bool {
+pub(super) fn all_standard_base64(bytes: &[u8]) -> bool {
     bytes.iter().fold(true, |ok, &b| {
         ok & ((b.wrapping_sub(b'A') < 26)
             | (b.wrapping_sub(b'a') < 26)
