@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it')
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check signed session cookies; prints the session id of each valid one')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Find the weak secret behind signed session cookies: the built-in list of published secrets, then wordlists')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a Socket.IO server with a session cookie and print the events it sends')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Destroy sessions in the store; their live sockets are disconnected within a second')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets')
@@ -85,6 +86,17 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--cookie-name', '--cookie-name', [CompletionResultType]::ParameterName, 'Name of the session cookie')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per input on stdout: valid, sid, secret_index, reason (and session with --show)')
             [CompletionResult]::new('--show', '--show', [CompletionResultType]::ParameterName, 'With --store: print each live session''s data (its JSON) instead of its sid')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sio-auth;audit' {
+            [CompletionResult]::new('--wordlist', '--wordlist', [CompletionResultType]::ParameterName, 'A file of candidate secrets, one per line, tried after the built-in list; repeat for several (tried in order); `-` reads one from stdin')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads searching the wordlists. [default: one per core]')
+            [CompletionResult]::new('--cookie-name', '--cookie-name', [CompletionResultType]::ParameterName, 'Name of the session cookie')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per solved cookie')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

@@ -16,6 +16,9 @@ _sio__auth() {
             ",$1")
                 cmd="sio__auth"
                 ;;
+            sio__auth,audit)
+                cmd="sio__auth__subcmd__audit"
+                ;;
             sio__auth,bench)
                 cmd="sio__auth__subcmd__bench"
                 ;;
@@ -50,12 +53,38 @@ _sio__auth() {
 
     case "${cmd}" in
         sio__auth)
-            opts="-h -V --help --version serve sign verify connect revoke bench completions help man"
+            opts="-h -V --help --version serve sign verify audit connect revoke bench completions help man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sio__auth__subcmd__audit)
+            opts="-h -V --wordlist --threads --json --cookie-name --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --wordlist)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -198,7 +227,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__help)
-            opts="-h -V --help --version serve sign verify connect revoke bench completions help"
+            opts="-h -V --help --version serve sign verify audit connect revoke bench completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -212,7 +241,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__man)
-            opts="-h -V --help --version serve sign verify connect revoke bench completions help"
+            opts="-h -V --help --version serve sign verify audit connect revoke bench completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -29,6 +29,7 @@ complete -c sio-auth -n "__fish_sio_auth_needs_command" -s V -l version -d 'Prin
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "serve" -d 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "audit" -d 'Find the weak secret behind signed session cookies: the built-in list of published secrets, then wordlists'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "revoke" -d 'Destroy sessions in the store; their live sockets are disconnected within a second'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
@@ -81,6 +82,12 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l json -d 'Pr
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l show -d 'With --store: print each live session\'s data (its JSON) instead of its sid'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l wordlist -d 'A file of candidate secrets, one per line, tried after the built-in list; repeat for several (tried in order); `-` reads one from stdin' -r -F
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l threads -d 'Threads searching the wordlists. [default: one per core]' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l cookie-name -d 'Name of the session cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l json -d 'Print one JSON object per solved cookie'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie -d 'Session cookie: a name=value pair, a whole Cookie header, or a bare value (named by --cookie-name)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie-file -d 'Read the cookie from a file (keeps it out of the process list)' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie-name -d 'Name of the session cookie' -r
@@ -147,5 +154,5 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -s V -l version 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -f -a "bash elvish fish powershell zsh"
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -f -a "serve sign verify connect revoke bench completions help"
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -f -a "serve sign verify connect revoke bench completions help"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -f -a "serve sign verify audit connect revoke bench completions help"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -f -a "serve sign verify audit connect revoke bench completions help"

@@ -41,7 +41,7 @@ fn finds_a_builtin_secret_in_every_input_form() {
     let raw = signed(&sandbox, "keyboard cat", SID);
     let encoded = sio_auth::cookie::encode_uri_component(&raw).into_owned();
     for input in [
-        raw.clone(),
+        raw,
         encoded.clone(),
         format!("express.sid={encoded}"),
         format!("Cookie: a=1; express.sid={encoded}"),
@@ -337,7 +337,7 @@ fn bad_inputs_get_one_line_and_exit_2() {
             "stdin cannot carry both",
         ),
         (
-            vec!["--threads".into(), "0".into(), cookie.clone()],
+            vec!["--threads".into(), "0".into(), cookie],
             "",
             "--threads",
         ),

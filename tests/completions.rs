@@ -14,6 +14,7 @@ const GENERATED: &[(&[&str], &str)] = &[
     (&["man", "serve"], "sio-auth-serve.1"),
     (&["man", "sign"], "sio-auth-sign.1"),
     (&["man", "verify"], "sio-auth-verify.1"),
+    (&["man", "audit"], "sio-auth-audit.1"),
     (&["man", "connect"], "sio-auth-connect.1"),
     (&["man", "revoke"], "sio-auth-revoke.1"),
     (&["man", "bench"], "sio-auth-bench.1"),

@@ -53,7 +53,7 @@ pub(crate) fn run(args: &AuditArgs) -> anyhow::Result<Exit> {
     );
     let names: Vec<String> = lists.iter().map(|l| l.name.clone()).collect();
     let total_bytes = lists.iter().map(|l| l.len).sum::<Option<u64>>();
-    let targets: Vec<Target> = inputs.iter().map(|i| Target::new(i)).collect();
+    let targets: Vec<Target> = inputs.iter().map(Target::new).collect();
     let shared = Shared::new(targets.len());
     let mut report = Report {
         inputs: &inputs,
