@@ -35,6 +35,47 @@ fn cookie_core(c: &mut Criterion) {
         });
     });
     group.finish();
+
+    // The parts of a verify, to see where its time goes.
+    let mut parts = c.benchmark_group("parts");
+    parts.throughput(Throughput::Elements(1));
+    {
+        use hmac::{Hmac, Mac as _};
+        let key: Hmac<sha2::Sha256> =
+            Hmac::new_from_slice(b"a-bench-secret-of-some-32-bytes!!").unwrap();
+        parts.bench_function("hmac_clone_update_finalize", |b| {
+            b.iter(|| {
+                let mut mac = key.clone();
+                mac.update(std::hint::black_box(sid.as_bytes()));
+                mac.finalize().into_bytes()
+            });
+        });
+        parts.bench_function("sha256_of_32_bytes", |b| {
+            use sha2::Digest as _;
+            b.iter(|| sha2::Sha256::digest(std::hint::black_box([7u8; 32])));
+        });
+        let tag = [9u8; 32];
+        parts.bench_function("base64_encode_slice", |b| {
+            use base64::Engine as _;
+            b.iter(|| {
+                let mut out = [0u8; 43];
+                let _ = base64::engine::general_purpose::STANDARD_NO_PAD
+                    .encode_slice(std::hint::black_box(&tag), &mut out);
+                out
+            });
+        });
+        let x = [b'a'; 43];
+        let y = [b'a'; 43];
+        parts.bench_function("constant_time_eq_43", |b| {
+            b.iter(|| {
+                constant_time_eq::constant_time_eq(
+                    std::hint::black_box(&x),
+                    std::hint::black_box(&y),
+                )
+            });
+        });
+    }
+    parts.finish();
 }
 
 criterion_group!(benches, cookie_core);

@@ -66,7 +66,7 @@ pub fn decode_uri_component(s: &str) -> Option<Cow<'_, str>> {
 
 /// Decodes `%XX` escapes of `s` into `out` (at least `s.len()` long); returns the decoded
 /// length, or `None` for a `%` without two hex digits. UTF-8 validity is the caller's check.
-fn decode_into(s: &str, out: &mut [u8]) -> Option<usize> {
+pub(crate) fn decode_into(s: &str, out: &mut [u8]) -> Option<usize> {
     let mut rest = s.as_bytes();
     let mut len = 0;
     loop {
