@@ -177,7 +177,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__connect)
-            opts="-h -V --cookie --cookie-file --login --cookie-name --namespace --event --count --timeout --transport --header --json --reconnect --help --version"
+            opts="-h -V --cookie --cookie-file --login --cookie-name --namespace --event --count --timeout --transport --header --json --reconnect --emit --ack --auth --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -216,6 +216,14 @@ _sio__auth() {
                     return 0
                     ;;
                 --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --emit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

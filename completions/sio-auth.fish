@@ -99,9 +99,12 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l transport 
 polling\t'HTTP long-polling only'
 auto\t'WebSocket first; if it fails for a transport reason (not a refusal), the official client\'s polling then upgrade'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l header -d 'Extra request header, `Name: value`; repeatable' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l emit -d 'Once connected, emit EVENT with ARGS: a JSON array of arguments, or one JSON value as the only argument (none: no argument); repeatable, emitted in order. Without --count, exit 0 once every emit is sent and every ack asked for has come' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l auth -d 'The CONNECT packet\'s auth payload (socket.io-client\'s `auth` option): a JSON object' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l login -d 'First GET the URL\'s page and use the session cookie it sets, as a browser would'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l json -d 'Print one JSON object per event: event, args, received_at (epoch ms)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l reconnect -d 'Reconnect with backoff when the server goes away (never after a refusal)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l ack -d 'Ask for an acknowledgement of every --emit and print each ack, in emit order (plain: its arguments as a JSON array; --json: {"ack":EVENT,"args":[…],"rtt_ms":…}); an ack not within --timeout (20s without it) exits 4'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE' -r

@@ -38,12 +38,13 @@ Exit codes:
 
 const CONNECT_EXIT_CODES: &str = "\
 Exit codes:
-  0  --count events were printed, or Ctrl-C
+  0  --count events were printed; with --emit and no --count, every emit was sent and every
+     ack asked for came; or Ctrl-C
   1  refused by the server's authorization (printed as `sio-auth: refused: REASON`), or
      --login got no session cookie
   2  usage error
   3  network failure: cannot connect, the connection broke, the server disconnected us
-  4  timeout
+  4  timeout (connecting, the next event, an --ack)
   5  stdout cannot be written (a closed stdout, `| head`, ends quietly with 0)
   6  the server ended our session: it sent `session_ended` (a logout, a revocation, an expiry;
      sio-auth serve sends it), printed as `sio-auth: the server ended the session: REASON`";
@@ -521,6 +522,27 @@ pub(crate) struct ConnectArgs {
     /// Reconnect with backoff when the server goes away (never after a refusal).
     #[arg(long)]
     pub(crate) reconnect: bool,
+
+    /// Once connected, emit EVENT with ARGS: a JSON array of arguments, or one JSON value as the
+    /// only argument (none: no argument); repeatable, emitted in order. Without --count, exit 0
+    /// once every emit is sent and every ack asked for has come.
+    #[arg(long = "emit", id = "emit", value_names = ["EVENT", "ARGS"], num_args = 1..=2, action = clap::ArgAction::Append)]
+    pub(crate) emit_values: Vec<String>,
+
+    /// The `--emit`s, each its EVENT and maybe ARGS: filled by [`parse`] from the occurrences
+    /// (clap's derive cannot group them).
+    #[arg(skip)]
+    pub(crate) emits: Vec<Vec<String>>,
+
+    /// Ask for an acknowledgement of every --emit and print each ack, in emit order (plain: its
+    /// arguments as a JSON array; --json: {"ack":EVENT,"args":[…],"rtt_ms":…}); an ack not
+    /// within --timeout (20s without it) exits 4.
+    #[arg(long, requires = "emit")]
+    pub(crate) ack: bool,
+
+    /// The CONNECT packet's auth payload (socket.io-client's `auth` option): a JSON object.
+    #[arg(long, value_name = "JSON")]
+    pub(crate) auth: Option<Redacted>,
 }
 
 #[derive(Debug, Args)]
@@ -739,6 +761,14 @@ pub(crate) fn parse() -> Cli {
                 .error(clap::error::ErrorKind::ArgumentConflict, e)
                 .exit()
         });
+    }
+    if let (Command::Connect(args), Some(("connect", sub))) =
+        (&mut cli.command, matches.subcommand())
+    {
+        args.emits = sub
+            .get_occurrences::<String>("emit")
+            .map(|occurrences| occurrences.map(|o| o.cloned().collect()).collect())
+            .unwrap_or_default();
     }
     cli
 }

@@ -117,3 +117,247 @@ fn serve_echoes_on_every_namespace_the_socket_joined() {
         assert_eq!(args, json!(["in admin", [1, 2]]));
     }
 }
+
+/// `sio-auth connect URL --cookie C ARGS… --timeout 10s`, run to its end.
+fn connect(sb: &Sandbox, url: &str, cookie: &str, args: &[&str]) -> std::process::Output {
+    sb.cmd()
+        .timeout(std::time::Duration::from_secs(30))
+        .args(["connect", url, "--cookie", cookie, "--timeout", "10s"])
+        .args(args)
+        .output()
+        .expect("run connect")
+}
+
+fn lines(output: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn connect_emits_and_prints_acks_in_order() {
+    let sb = Sandbox::new();
+    let cookie = cookie(&sb);
+    for server in servers(&sb, "connect_emits_and_prints_acks_in_order") {
+        let url = server.peer.url();
+        let name = server.name;
+        // Several arguments, unicode, nesting and key order; one value; none. `--event none`
+        // keeps the ticks out of stdout.
+        let output = connect(
+            &sb,
+            &url,
+            &cookie,
+            &[
+                "--event",
+                "none",
+                "--emit",
+                "echo",
+                r#"["héllo ✓ 🦀",{"z":1,"a":[true,null,{"deep":["ü"]}]},2.5]"#,
+                "--emit",
+                "echo",
+                "42",
+                "--emit",
+                "echo",
+                "--emit",
+                "echo",
+                r#""a string""#,
+                "--ack",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
+        assert_eq!(
+            lines(&output),
+            [
+                r#"["héllo ✓ 🦀",{"z":1,"a":[true,null,{"deep":["ü"]}]},2.5]"#,
+                "[42]",
+                "[]",
+                r#"["a string"]"#,
+            ],
+            "{name}"
+        );
+        // --json: one object per ack.
+        let output = connect(
+            &sb,
+            &url,
+            &cookie,
+            &[
+                "--event", "none", "--emit", "echo", "[1,2]", "--ack", "--json",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
+        let line: Value = serde_json::from_str(&lines(&output)[0]).expect("json");
+        assert_eq!(line["ack"], "echo", "{name}");
+        assert_eq!(line["args"], json!([1, 2]), "{name}");
+        assert!(
+            line["rtt_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+            "{name}: {line}"
+        );
+        // Without --ack: sent, nothing printed, exit 0 at once.
+        let output = connect(
+            &sb,
+            &url,
+            &cookie,
+            &["--event", "none", "--emit", "echo", "1"],
+        );
+        assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
+        assert!(output.stdout.is_empty(), "{name}: {output:?}");
+        // With --count, events are still printed after the emits.
+        let output = connect(
+            &sb,
+            &url,
+            &cookie,
+            &["--emit", "echo", "1", "--ack", "--count", "2", "--json"],
+        );
+        assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
+        let printed = lines(&output);
+        assert_eq!(printed.len(), 3, "{name}: {printed:?}");
+        assert_eq!(
+            printed
+                .iter()
+                .filter(|l| l.contains(r#""event":"data""#))
+                .count(),
+            2,
+            "{name}: {printed:?}"
+        );
+    }
+}
+
+#[test]
+fn an_ack_that_does_not_come_exits_4() {
+    let sb = Sandbox::new();
+    let cookie = cookie(&sb);
+    for server in servers(&sb, "an_ack_that_does_not_come_exits_4") {
+        let output = sb
+            .cmd()
+            .timeout(std::time::Duration::from_secs(30))
+            .args(["connect", &server.peer.url(), "--cookie", &cookie])
+            .args([
+                "--event",
+                "none",
+                "--emit",
+                "unanswered",
+                "--ack",
+                "--timeout",
+                "1s",
+            ])
+            .output()
+            .expect("run connect");
+        assert_eq!(output.status.code(), Some(4), "{}: {output:?}", server.name);
+        assert!(
+            String::from_utf8_lossy(&output.stderr)
+                .contains("no ack for --emit unanswered within 1s"),
+            "{}: {output:?}",
+            server.name
+        );
+    }
+}
+
+#[test]
+fn a_refusal_with_emits_still_exits_1() {
+    let sb = Sandbox::new();
+    for server in servers(&sb, "a_refusal_with_emits_still_exits_1") {
+        let output = connect(
+            &sb,
+            &server.peer.url(),
+            "express.sid=forged",
+            &["--emit", "echo", "1", "--ack"],
+        );
+        assert_eq!(output.status.code(), Some(1), "{}: {output:?}", server.name);
+        assert!(output.stdout.is_empty(), "{}: {output:?}", server.name);
+    }
+}
+
+#[test]
+fn bad_emit_and_auth_are_usage_errors_before_any_traffic() {
+    let sb = Sandbox::new();
+    // Nothing listens there: exit 2, not 3, shows nothing was tried.
+    let url = format!("http://127.0.0.1:{}", crate::util::free_port());
+    for (args, message) in [
+        (
+            &["--emit", "echo", "{bad"][..],
+            "--emit echo: ARGS is not JSON",
+        ),
+        (
+            &["--emit", "echo", "1", "--auth", "[1]"][..],
+            "--auth must be a JSON object",
+        ),
+        (
+            &["--auth", r#"{"token":"hunter2"#][..],
+            "--auth is not JSON",
+        ),
+        (&["--ack"][..], "--emit"),
+    ] {
+        let output = connect(&sb, &url, "express.sid=x", args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(!stderr.contains("hunter2"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn auth_reaches_the_node_servers_handshake() {
+    let sb = Sandbox::new();
+    let cookie = cookie(&sb);
+    let Some(node) = node_io_server("auth_reaches_the_node_servers_handshake", 0, &[SECRET], &[])
+    else {
+        return;
+    };
+    let output = connect(
+        &sb,
+        &node.url(),
+        &cookie,
+        &[
+            "--event",
+            "none",
+            "--auth",
+            r#"{"token":"t-ü","n":[1,{"b":2,"a":1}]}"#,
+            "--emit",
+            "handshake",
+            "--ack",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        lines(&output),
+        [r#"[{"auth":{"token":"t-ü","n":[1,{"b":2,"a":1}]}}]"#]
+    );
+}
+
+#[test]
+fn binary_the_server_sends_prints_as_base64() {
+    let sb = Sandbox::new();
+    let cookie = cookie(&sb);
+    let Some(node) = node_io_server(
+        "binary_the_server_sends_prints_as_base64",
+        0,
+        &[SECRET],
+        &[],
+    ) else {
+        return;
+    };
+    // The ack of `binary` is the bytes 00 01 02 ff; so is the `binary` event it sends first.
+    let output = connect(
+        &sb,
+        &node.url(),
+        &cookie,
+        &[
+            "--event", "binary", "--emit", "binary", "--ack", "--count", "1", "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let printed = lines(&output);
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains(r#""event":"binary","args":[{"base64":"AAEC/w=="}]"#)),
+        "{printed:?}"
+    );
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains(r#""ack":"binary","args":[{"base64":"AAEC/w=="}]"#)),
+        "{printed:?}"
+    );
+}

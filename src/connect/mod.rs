@@ -40,6 +40,7 @@
 //!   backoff (1 s doubling to 5 s, ±50 %); never after a refusal or a deliberate server-side
 //!   disconnect (`41`), like socket.io-client. `--timeout` still bounds the time without progress.
 
+mod emit;
 mod login;
 mod output;
 mod plan;

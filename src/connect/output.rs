@@ -22,6 +22,10 @@ pub(super) fn print_event(
     if !plan.events.matches(name) {
         return Ok(false);
     }
+    // Reached while acks were still awaited: no more lines.
+    if plan.count.is_some_and(|count| progress.printed >= count) {
+        return Ok(true);
+    }
     let line = if plan.json {
         json_line(name, payload, at)
     } else {
@@ -35,7 +39,7 @@ pub(super) fn print_event(
     Ok(plan.count.is_some_and(|count| progress.printed >= count))
 }
 
-fn args_of(payload: &Payload) -> Vec<Value> {
+pub(super) fn args_of(payload: &Payload) -> Vec<Value> {
     match payload {
         Payload::Text(values) => values.clone(),
         Payload::Binary(bytes) => {

@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
+use serde_json::Value;
 use sio_auth::cookie::{Pasted, encode_uri_component, find_cookie, read_pasted};
 use tokio::time::Instant;
 
@@ -73,6 +74,71 @@ pub(super) struct Plan {
     pub(super) transport: Transport,
     pub(super) json: bool,
     pub(super) reconnect: bool,
+    /// `--emit`s, in order.
+    pub(super) emits: Vec<Emit>,
+    /// `--ack`: every emit asks for an acknowledgement.
+    pub(super) ack: bool,
+    /// `--auth`: a JSON object, possibly a credential (a token), so it never prints.
+    pub(super) auth: Option<Auth>,
+}
+
+/// One `--emit EVENT [ARGS]`.
+#[derive(Debug, Clone)]
+pub(super) struct Emit {
+    pub(super) event: String,
+    pub(super) args: Vec<Value>,
+}
+
+/// The CONNECT auth payload.
+#[derive(Clone)]
+pub(super) struct Auth(pub(super) Value);
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Auth(redacted)")
+    }
+}
+
+/// `--emit EVENT [ARGS]`: ARGS is a JSON array of the arguments, or one JSON value as the only one.
+pub(super) fn emit(parts: &[String]) -> anyhow::Result<Emit> {
+    let (event, args) = match parts {
+        [event] => (event, Vec::new()),
+        [event, args] => {
+            let value: Value = serde_json::from_str(args).map_err(|e| {
+                anyhow!("--emit {event}: ARGS is not JSON ({e}); a string argument is quoted: '\"text\"'")
+            })?;
+            match value {
+                Value::Array(args) => (event, args),
+                one => (event, vec![one]),
+            }
+        }
+        _ => anyhow::bail!("--emit takes EVENT and at most one ARGS"),
+    };
+    if event.is_empty() {
+        anyhow::bail!("--emit: the event name is empty");
+    }
+    Ok(Emit {
+        event: event.clone(),
+        args,
+    })
+}
+
+/// `--auth JSON`: must be a JSON object, as socket.io servers read `socket.handshake.auth`.
+/// Errors never quote it: it may hold a token.
+pub(super) fn auth(text: &str) -> anyhow::Result<Auth> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value @ Value::Object(_)) => Ok(Auth(value)),
+        Ok(_) => anyhow::bail!("--auth must be a JSON object, e.g. '{{\"token\":\"…\"}}'"),
+        Err(e) => anyhow::bail!(
+            "--auth is not JSON: {} at line {} column {}",
+            match e.classify() {
+                serde_json::error::Category::Eof => "it ends early",
+                _ => "a syntax error",
+            },
+            e.line(),
+            e.column()
+        ),
+    }
 }
 
 impl Plan {
@@ -141,6 +207,13 @@ impl Plan {
             transport: args.transport,
             json: args.json,
             reconnect: args.reconnect,
+            emits: args
+                .emits
+                .iter()
+                .map(|parts| emit(parts))
+                .collect::<anyhow::Result<_>>()?,
+            ack: args.ack,
+            auth: args.auth.as_ref().map(|a| auth(a.expose())).transpose()?,
         })
     }
 
@@ -273,6 +346,8 @@ mod tests {
             "Authorization: Bearer token-hunter2",
             "--header",
             "authorization: second-hunter2",
+            "--auth",
+            r#"{"token":"auth-hunter2"}"#,
         ])
         .expect("parses");
         let crate::cli::Command::Connect(args) = &cli.command else {

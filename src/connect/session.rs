@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
+use super::emit::{Emitter, Handle, ack_timeout, sleep_until_some};
 use super::login::login;
 use super::output::{print_event, printable};
 use super::plan::{
@@ -37,8 +38,8 @@ const SESSION_ENDED: &str = "session_ended";
 /// What the library told us, in order.
 #[derive(Debug)]
 enum Signal {
-    /// The namespace accepted us (`40`).
-    Connected,
+    /// The namespace accepted us (`40`); with emits to send, the client to send them with.
+    Connected(Option<Handle>),
     /// The server disconnected us from the namespace (`41`).
     Closed,
     /// Any error text, a namespace refusal included.
@@ -140,6 +141,8 @@ impl Tls {
 #[derive(Debug)]
 pub(super) struct Progress {
     pub(super) printed: u64,
+    /// Every `--emit` was sent (and acked, with `--ack`): never again after a reconnection.
+    pub(super) emitted: bool,
     failures: u32,
 }
 
@@ -154,6 +157,7 @@ pub(super) async fn session(plan: &Plan) -> anyhow::Result<Exit> {
     let mut progress = Progress {
         printed: 0,
         failures: 0,
+        emitted: false,
     };
     // Bounded by --timeout across retries: each success moves it.
     let mut deadline = plan.next_deadline();
@@ -303,7 +307,7 @@ async fn attempt(
 
     let mut last_error: Option<String> = None;
     // The namespace's verdict: `connect()` returned before it.
-    loop {
+    let handle = loop {
         let Ok(signal) = timeout_at(connect_deadline, rx.recv()).await else {
             return Ok(Ended::TimedOut(format!(
                 "namespace {} neither accepted nor refused us within {}",
@@ -316,7 +320,7 @@ async fn attempt(
                 return Ok(Ended::WebsocketFailed(gone(last_error.as_deref(), false)));
             }
             None => return Ok(Ended::Lost(gone(last_error.as_deref(), false))),
-            Some(Signal::Connected) => break,
+            Some(Signal::Connected(handle)) => break handle,
             Some(Signal::Closed) => return Ok(Ended::Kicked),
             Some(Signal::Failed(text)) => {
                 if let Some(reason) = refusal(&text) {
@@ -330,7 +334,7 @@ async fn attempt(
                 }
             }
         }
-    }
+    };
     eprintln!(
         "sio-auth: connected to {} namespace {}",
         plan.shown_url, plan.namespace
@@ -339,22 +343,52 @@ async fn attempt(
     *deadline = plan.next_deadline();
     last_error = None;
 
+    // The emits go once, on the first connection; the client is held only until they are done
+    // (while it is held, the channel cannot close: a broken connection shows as an error).
+    let (acks_tx, mut acks) = mpsc::unbounded_channel();
+    let mut emitter = match handle {
+        Some(handle) if !progress.emitted => Some(Emitter::new(handle, acks_tx)),
+        _ => None,
+    };
     loop {
-        let signal = match *deadline {
-            Some(at) => match timeout_at(at, rx.recv()).await {
-                Ok(signal) => signal,
-                Err(_) => {
-                    return Ok(Ended::TimedOut(format!(
-                        "no event within {}",
-                        show_timeout(plan)
-                    )));
+        if let Some(sending) = &mut emitter {
+            sending.send_ready(plan).await?;
+            if sending.is_done(plan) {
+                emitter = None;
+                progress.emitted = true;
+                if plan.count.is_none_or(|count| progress.printed >= count) {
+                    return Ok(Ended::Done);
                 }
-            },
-            None => rx.recv().await,
+                *deadline = plan.next_deadline();
+            }
+        }
+        let awaited = emitter.as_ref().and_then(Emitter::awaited);
+        let wake = match awaited {
+            Some((_, sent_at)) => Some(sent_at + ack_timeout(plan)),
+            None => *deadline,
+        };
+        let signal = tokio::select! {
+            signal = rx.recv() => signal,
+            Some(ack) = acks.recv() => {
+                if let Some(sending) = &mut emitter {
+                    sending.acked(plan, &ack)?;
+                }
+                continue;
+            }
+            () = sleep_until_some(wake) => {
+                return Ok(Ended::TimedOut(match awaited {
+                    Some((index, _)) => format!(
+                        "no ack for --emit {} within {}",
+                        plan.emits[index].event,
+                        show_timeout(plan)
+                    ),
+                    None => format!("no event within {}", show_timeout(plan)),
+                }));
+            }
         };
         match signal {
             None => return Ok(Ended::Lost(gone(last_error.as_deref(), true))),
-            Some(Signal::Connected) => {}
+            Some(Signal::Connected(_)) => {}
             Some(Signal::Closed) => return Ok(Ended::Kicked),
             Some(Signal::Failed(text)) => {
                 if let Some(reason) = refusal(&text) {
@@ -374,7 +408,8 @@ async fn attempt(
                     eprintln!("sio-auth: warning: {old}");
                 }
                 if plan.events.matches(&name) {
-                    if print_event(plan, progress, &name, &payload, at)? {
+                    // With --count, the emits and their acks must be done too.
+                    if print_event(plan, progress, &name, &payload, at)? && emitter.is_none() {
                         return Ok(Ended::Done);
                     }
                     *deadline = plan.next_deadline();
@@ -439,23 +474,29 @@ fn client_builder(
     for (name, value) in &plan.headers {
         builder = builder.opening_header(name.clone(), value.expose().to_owned());
     }
+    if let Some(auth) = &plan.auth {
+        builder = builder.auth(auth.0.clone());
+    }
     if let Some(cookie) = wiring.cookie {
         // On the polling handshake and on the WebSocket upgrade alike.
         builder = builder.opening_header("Cookie", cookie.0.clone());
     }
     builder
-        .on(
-            Event::Connect,
-            forward(tx, |payload| {
+        .on(Event::Connect, {
+            let tx = tx.clone();
+            let wants_client = !plan.emits.is_empty();
+            move |payload: Payload, client: Client| -> BoxFuture<'static, ()> {
                 // rust_socketio maps a server event named "open" to Event::Connect too; the real
                 // CONNECT carries the empty string.
-                if is_protocol_payload(&payload) {
-                    Signal::Connected
+                let signal = if is_protocol_payload(&payload) {
+                    Signal::Connected(wants_client.then(|| Handle(client)))
                 } else {
                     received("open".to_owned(), payload)
-                }
-            }),
-        )
+                };
+                let _ = tx.send(signal);
+                Box::pin(async {})
+            }
+        })
         .on(
             Event::Close,
             forward(tx, |payload| {
