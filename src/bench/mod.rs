@@ -138,11 +138,16 @@ fn wrong_verdicts(summary: &serde_json::Value) -> Exit {
         exit = Exit::Negative;
     }
     if let Some(n @ 1..) = count("forged_accepted") {
-        let kinds = summary["forged_kinds"]
+        // In alphabetical order, whatever order the JSON object keeps.
+        let mut accepted: Vec<_> = summary["forged_kinds"]
             .as_object()
             .into_iter()
             .flatten()
             .filter(|(_, counts)| counts["accepted"].as_u64().is_some_and(|n| n > 0))
+            .collect();
+        accepted.sort_by(|a, b| a.0.cmp(b.0));
+        let kinds = accepted
+            .iter()
             .map(|(kind, counts)| format!("{kind} {}", counts["accepted"]))
             .collect::<Vec<_>>()
             .join(", ");
