@@ -7,7 +7,7 @@ use crate::exit::{Exit, one_line};
 
 /// A step of a handshake that got no answer in time.
 #[derive(Debug, thiserror::Error)]
-#[error("no answer within {} while {step}", crate::bench::show(*.after))]
+#[error("no answer within {} while {step}", crate::cli::show_duration(*.after))]
 pub(crate) struct TimedOut {
     /// What the client was waiting for, e.g. "waiting for the namespace's verdict".
     pub(crate) step: &'static str,

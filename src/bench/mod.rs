@@ -515,13 +515,3 @@ fn quantile_ms(histogram: &Histogram<u64>, q: f64) -> f64 {
 fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
-
-/// A duration as the command line takes it: `5s`, `500ms`.
-pub(crate) fn show(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis.is_multiple_of(1000) {
-        format!("{}s", millis / 1000)
-    } else {
-        format!("{millis}ms")
-    }
-}

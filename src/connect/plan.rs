@@ -9,7 +9,7 @@ use serde_json::Value;
 use sio_auth::cookie::{Pasted, encode_uri_component, find_cookie, read_pasted};
 use tokio::time::Instant;
 
-use crate::cli::{ConnectArgs, Redacted, Transport};
+use crate::cli::{ConnectArgs, Redacted, Transport, show_duration};
 use crate::exit::read_named_file;
 
 /// How long connecting may take when `--timeout` is not given: socket.io-client's default.
@@ -290,17 +290,8 @@ pub(super) fn join_cookies(
     (!parts.is_empty()).then(|| CookieHeader(parts.join("; ")))
 }
 
-pub(super) fn show(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis.is_multiple_of(1000) {
-        format!("{}s", millis / 1000)
-    } else {
-        format!("{millis}ms")
-    }
-}
-
 pub(super) fn show_timeout(plan: &Plan) -> String {
-    show(plan.timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+    show_duration(plan.timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
 }
 
 #[cfg(test)]

@@ -18,9 +18,9 @@ use super::emit::{Emitter, Handle, ack_timeout, sleep_until_some};
 use super::login::login;
 use super::output::{print_event, printable};
 use super::plan::{
-    CookieHeader, CookieSource, DEFAULT_CONNECT_TIMEOUT, Plan, join_cookies, show, show_timeout,
+    CookieHeader, CookieSource, DEFAULT_CONNECT_TIMEOUT, Plan, join_cookies, show_timeout,
 };
-use crate::cli::Transport;
+use crate::cli::{Transport, show_duration};
 use crate::exit::{Exit, ExitOnError as _, failure, one_line};
 
 /// How long `--transport auto` waits for the WebSocket to open before it falls back to
@@ -219,7 +219,7 @@ pub(super) async fn session(plan: &Plan) -> anyhow::Result<Exit> {
             Ended::Lost(why) if plan.reconnect => {
                 let delay = backoff(progress.failures);
                 progress.failures = progress.failures.saturating_add(1);
-                eprintln!("sio-auth: {why}; reconnecting in {}", show(delay));
+                eprintln!("sio-auth: {why}; reconnecting in {}", show_duration(delay));
                 let wake = Instant::now() + delay;
                 if let Some(deadline) = deadline
                     && deadline < wake
@@ -269,7 +269,7 @@ async fn attempt(
         Err(_) if open_deadline < connect_deadline => {
             return Ok(Ended::WebsocketFailed(format!(
                 "no answer within {}",
-                show(WEBSOCKET_PATIENCE)
+                show_duration(WEBSOCKET_PATIENCE)
             )));
         }
         Err(_) => {
