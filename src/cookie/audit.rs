@@ -18,8 +18,8 @@ use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest as _, Sha256};
 
 use super::encoding::try_decode;
-use super::header::{Pasted, find_raw_cookie, read_pasted};
-use super::signing::{Rejection, SIGNATURE_LEN, all_standard_base64};
+use super::header::pasted_value;
+use super::signing::{Rejection, split_signed, well_formed};
 
 /// One SHA-256 input block.
 type Block = GenericArray<u8, U64>;
@@ -70,7 +70,7 @@ pub enum Unauditable {
 }
 
 impl SignedCookie {
-    /// Reads a cookie in any of the forms `verify` reads ([`read_pasted`]): a Cookie header
+    /// Reads a cookie in any of the forms `verify` reads ([`read_pasted`](super::read_pasted)): a Cookie header
     /// (the cookie `name` is looked up in it), a pair, a percent-encoded or raw `s:` value.
     ///
     /// ```
@@ -90,21 +90,10 @@ impl SignedCookie {
     /// # Errors
     /// [`Unauditable`] when the input carries no well-formed signed cookie.
     pub fn parse(input: &str, name: &str) -> Result<Self, Unauditable> {
-        let value = match read_pasted(input) {
-            Pasted::Value(value) => value,
-            Pasted::Header(header) => {
-                find_raw_cookie(header, name).ok_or(Unauditable::Rejected(Rejection::NoCookie))?
-            }
-        };
+        let value = pasted_value(input, name).ok_or(Unauditable::Rejected(Rejection::NoCookie))?;
         let decoded = try_decode(value);
-        let signed = decoded
-            .strip_prefix("s:")
-            .ok_or(Unauditable::Rejected(Rejection::NotSigned))?;
-        let (sid, signature) = signed
-            .rsplit_once('.')
-            .ok_or(Unauditable::Rejected(Rejection::NoSeparator))?;
-        let signature = signature.as_bytes();
-        if signature.len() != SIGNATURE_LEN || !all_standard_base64(signature) {
+        let (sid, signature) = split_signed(&decoded).map_err(Unauditable::Rejected)?;
+        if !well_formed(signature) {
             return Err(Unauditable::Rejected(Rejection::MalformedSignature));
         }
         if sid.is_empty() {

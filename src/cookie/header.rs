@@ -82,6 +82,15 @@ pub fn read_pasted(input: &str) -> Pasted<'_> {
     }
 }
 
+/// The raw cookie value in pasted input: the value itself, or the cookie `name` found in a
+/// header ([`read_pasted`] tells which). `None` when a header does not carry `name`.
+pub(crate) fn pasted_value<'a>(input: &'a str, name: &str) -> Option<&'a str> {
+    match read_pasted(input) {
+        Pasted::Value(value) => Some(value),
+        Pasted::Header(header) => find_raw_cookie(header, name),
+    }
+}
+
 /// The `name=value` pairs of a `Cookie` header, in order, with raw (not yet decoded) values.
 ///
 /// Segments are split on `;` (never on `,`), a segment without `=` is skipped, spaces and tabs

@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 
 use super::encoding::{decode_into, with_try_decoded};
-use super::header::{Pasted, find_raw_cookie, read_pasted};
+use super::header::{find_raw_cookie, pasted_value};
 
 /// Length of a signature: 32 bytes of HMAC-SHA256 in standard base64 without `=` padding.
 pub const SIGNATURE_LEN: usize = 43;
@@ -51,7 +51,7 @@ fn constant_time_eq(expected: &[u8; SIGNATURE_LEN], given: &[u8]) -> bool {
 
 /// Whether every byte is of the standard base64 alphabet, with no early exit and no branch per
 /// byte, so that where a wrong character sits does not show in the time taken.
-pub(super) fn all_standard_base64(bytes: &[u8]) -> bool {
+fn all_standard_base64(bytes: &[u8]) -> bool {
     bytes.iter().fold(true, |ok, &b| {
         ok & ((b.wrapping_sub(b'A') < 26)
             | (b.wrapping_sub(b'a') < 26)
@@ -59,6 +59,19 @@ pub(super) fn all_standard_base64(bytes: &[u8]) -> bool {
             | (b == b'+')
             | (b == b'/'))
     })
+}
+
+/// Whether a signature text has cookie-signature's form: 43 characters of standard base64.
+pub(crate) fn well_formed(signature: &[u8]) -> bool {
+    signature.len() == SIGNATURE_LEN && all_standard_base64(signature)
+}
+
+/// A decoded cookie value split as `unsign` reads it: the `s:` prefix removed, then the sid and
+/// the signature text on either side of the last dot.
+pub(crate) fn split_signed(value: &str) -> Result<(&str, &[u8]), Rejection> {
+    let signed = value.strip_prefix("s:").ok_or(Rejection::NotSigned)?;
+    let (sid, signature) = signed.rsplit_once('.').ok_or(Rejection::NoSeparator)?;
+    Ok((sid, signature.as_bytes()))
 }
 
 /// A secret that signs or verifies cookies. Its `Debug` output never shows the value.
@@ -283,7 +296,7 @@ impl Keyring {
         // Worked out whatever the verdict, and every verdict leaves by the same tail, so that
         // where a signature is wrong never shows in the time taken (`benches/timing` checks
         // it). The form depends only on the input: a malformed signature skips the HMAC.
-        let well_formed = signature.len() == SIGNATURE_LEN && all_standard_base64(signature);
+        let well_formed = well_formed(signature);
         let mut matched = None;
         if well_formed {
             for index in 0..self.keys.len() {
@@ -321,8 +334,8 @@ impl Keyring {
     /// # Errors
     /// The [`Rejection`] saying why the value is not accepted.
     pub fn unsign<'a>(&self, value: &'a str) -> Result<Verified<'a>, Rejection> {
-        let signed = value.strip_prefix("s:").ok_or(Rejection::NotSigned)?;
-        self.unsign_bare(signed)
+        let (sid, signature) = split_signed(value)?;
+        self.check(sid, signature)
     }
 
     /// Verifies a cookie value as it appears in a `Cookie` header: percent-decoded when that
@@ -416,10 +429,8 @@ impl Keyring {
     /// # Errors
     /// The [`Rejection`] saying why the input carries no valid session cookie.
     pub fn verify_input<'a>(&self, input: &'a str, name: &str) -> Result<Verified<'a>, Rejection> {
-        match read_pasted(input) {
-            Pasted::Value(value) => self.verify_value(value),
-            Pasted::Header(header) => self.verify_header(header, name),
-        }
+        let value = pasted_value(input, name).ok_or(Rejection::NoCookie)?;
+        self.verify_value(value)
     }
 }
 
