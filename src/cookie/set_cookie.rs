@@ -19,7 +19,7 @@ pub enum SameSite {
 }
 
 impl SameSite {
-    const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Self::Strict => "Strict",
             Self::Lax => "Lax",
@@ -40,6 +40,30 @@ pub enum InvalidAttribute {
     /// Paths may hold printable ASCII except `;`.
     #[error("invalid cookie path {0:?}: printable ASCII without ';' only")]
     Path(String),
+}
+
+/// A `Domain` value that is a host name: letters, digits, `-` and dots, with an optional
+/// leading dot (shared with cookie-session's Set-Cookie lines).
+pub(crate) fn check_domain(domain: &str) -> Result<(), InvalidAttribute> {
+    let host = domain.strip_prefix('.').unwrap_or(domain);
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if host.is_empty() || !host.split('.').all(label_ok) {
+        return Err(InvalidAttribute::Domain(domain.to_owned()));
+    }
+    Ok(())
+}
+
+/// A `Path` value: printable ASCII without `;`.
+pub(crate) fn check_path(path: &str) -> Result<(), InvalidAttribute> {
+    if !path.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b';') {
+        return Err(InvalidAttribute::Path(path.to_owned()));
+    }
+    Ok(())
 }
 
 /// A `Set-Cookie` header value for a signed session cookie.
@@ -113,16 +137,7 @@ impl SetCookie {
     /// # Errors
     /// [`InvalidAttribute::Domain`] when `domain` is not a host name.
     pub fn domain(mut self, domain: &str) -> Result<Self, InvalidAttribute> {
-        let host = domain.strip_prefix('.').unwrap_or(domain);
-        let label_ok = |l: &str| {
-            (1..=63).contains(&l.len())
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        };
-        if host.is_empty() || !host.split('.').all(label_ok) {
-            return Err(InvalidAttribute::Domain(domain.to_owned()));
-        }
+        check_domain(domain)?;
         self.domain = Some(domain.to_owned());
         Ok(self)
     }
@@ -138,9 +153,7 @@ impl SetCookie {
     /// # Errors
     /// [`InvalidAttribute::Path`] for a `;` or a character outside printable ASCII.
     pub fn path(mut self, path: &str) -> Result<Self, InvalidAttribute> {
-        if !path.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b';') {
-            return Err(InvalidAttribute::Path(path.to_owned()));
-        }
+        check_path(path)?;
         self.path = Some(path.to_owned());
         Ok(self)
     }
