@@ -50,6 +50,10 @@ fn cookie_core(c: &mut Criterion) {
                 mac.finalize().into_bytes()
             });
         });
+        let padded = sio_auth::cookie::PaddedKey::new(b"a-bench-secret-of-some-32-bytes!!");
+        parts.bench_function("padded_key_tag", |b| {
+            b.iter(|| padded.tag(std::hint::black_box(sid.as_bytes())));
+        });
         parts.bench_function("sha256_of_32_bytes", |b| {
             use sha2::Digest as _;
             b.iter(|| sha2::Sha256::digest(std::hint::black_box([7u8; 32])));

@@ -13,31 +13,11 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
-use sha2::digest::consts::U64;
-use sha2::digest::generic_array::GenericArray;
-use sha2::{Digest as _, Sha256};
 
 use super::encoding::try_decode;
 use super::header::pasted_value;
+use super::padded::{BLOCK_LEN, Block, PaddedKey, outer_block};
 use super::signing::{Rejection, split_signed, well_formed};
-
-/// One SHA-256 input block.
-type Block = GenericArray<u8, U64>;
-
-/// SHA-256's initial state (FIPS 180-4, 5.3.3).
-const IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
-
-/// HMAC's block size for SHA-256; longer keys are hashed first (RFC 2104).
-const BLOCK_LEN: usize = 64;
 
 /// A signed cookie to find the secret of: its session id and the 32 bytes its signature
 /// decodes to. Read from the same inputs as `sio-auth verify` reads.
@@ -133,53 +113,6 @@ impl SignedCookie {
     }
 }
 
-/// A candidate secret keyed once: the SHA-256 states after its inner and outer pad blocks.
-#[derive(Clone, Copy)]
-pub struct PaddedKey {
-    inner: [u32; 8],
-    outer: [u32; 8],
-}
-
-impl fmt::Debug for PaddedKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PaddedKey(redacted)")
-    }
-}
-
-impl PaddedKey {
-    /// Keys a candidate secret (its bytes: a Node app's secret is the UTF-8 of its text): two
-    /// compressions, plus SHA-256 of the key when it is longer than 64 bytes.
-    ///
-    /// ```
-    /// use sio_auth::cookie::{PaddedKey, SignedCookie, Target};
-    /// let cookie = SignedCookie::parse("s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI", "x").unwrap();
-    /// let target = Target::new(&cookie);
-    /// assert!(target.is_signed_by(&PaddedKey::new(b"tobiiscool")));
-    /// assert!(!target.is_signed_by(&PaddedKey::new(b"keyboard cat")));
-    /// ```
-    #[inline]
-    pub fn new(secret: &[u8]) -> Self {
-        let digest;
-        let key = if secret.len() > BLOCK_LEN {
-            digest = Sha256::digest(secret);
-            digest.as_slice()
-        } else {
-            secret
-        };
-        let mut ipad = Block::from([0x36; BLOCK_LEN]);
-        let mut opad = Block::from([0x5c; BLOCK_LEN]);
-        for ((i, o), k) in ipad.iter_mut().zip(opad.iter_mut()).zip(key) {
-            *i ^= k;
-            *o ^= k;
-        }
-        let mut inner = IV;
-        let mut outer = IV;
-        sha2::compress256(&mut inner, std::slice::from_ref(&ipad));
-        sha2::compress256(&mut outer, std::slice::from_ref(&opad));
-        Self { inner, outer }
-    }
-}
-
 /// A cookie laid out for the search: its sid's padded SHA-256 blocks and its tag as SHA-256
 /// state words, so that each candidate costs only the compressions.
 #[derive(Clone)]
@@ -229,17 +162,10 @@ impl Target {
     /// constant time: the search knows the cookie and guesses the key.
     #[inline]
     pub fn is_signed_by(&self, key: &PaddedKey) -> bool {
-        let mut inner = key.inner;
+        let mut inner = key.inner();
         sha2::compress256(&mut inner, &self.sid_blocks);
-        // The outer message: the pad block (in the key's state), then the 32-byte inner digest,
-        // 0x80, zeros and the length, (64 + 32) * 8 = 768 bits.
-        let mut block = Block::default();
-        for (bytes, word) in block.chunks_exact_mut(4).zip(inner) {
-            bytes.copy_from_slice(&word.to_be_bytes());
-        }
-        block[32] = 0x80;
-        block[62] = 0x03;
-        let mut outer = key.outer;
+        let block = outer_block(&inner);
+        let mut outer = key.outer();
         sha2::compress256(&mut outer, std::slice::from_ref(&block));
         outer == self.expected
     }
@@ -250,6 +176,7 @@ mod tests {
     use super::*;
     use crate::cookie::{Keyring, Secret};
     use hmac::{Hmac, Mac as _};
+    use sha2::Sha256;
 
     fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
         let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
@@ -346,11 +273,5 @@ mod tests {
             ),
             Err(Unauditable::NonCanonical)
         );
-    }
-
-    #[test]
-    fn debug_shows_no_key() {
-        let shown = format!("{:?}", PaddedKey::new(b"hunter2"));
-        assert_eq!(shown, "PaddedKey(redacted)");
     }
 }

@@ -32,7 +32,7 @@ pub fn encode_uri_component(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-const fn hex_value(b: u8) -> Option<u8> {
+pub(crate) const fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),

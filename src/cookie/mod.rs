@@ -31,12 +31,13 @@ mod cookie_session;
 mod encoding;
 mod header;
 mod keygrip;
+mod padded;
 mod set_cookie;
 mod sid;
 mod signing;
 mod weakness;
 
-pub use audit::{PaddedKey, SignedCookie, Target, Unauditable};
+pub use audit::{SignedCookie, Target, Unauditable};
 pub use cookie_session::{
     CookieSession, DEFAULT_SESSION_NAME, InvalidSessionName, JarAttributes, SessionData,
     SessionRejection, SignedSession, VerifiedSession, decode_session, encode_session,
@@ -45,6 +46,7 @@ pub use cookie_session::{
 pub use encoding::{decode_uri_component, encode_uri_component, latin1_to_string, try_decode};
 pub use header::{CookiePairs, Pasted, find_cookie, is_token, parse_header, read_pasted};
 pub use keygrip::{Algorithm, Keygrip};
+pub use padded::PaddedKey;
 pub use set_cookie::{InvalidAttribute, SameSite, SetCookie, http_date, iso_date, parse_iso_date};
 pub use sid::{RandomUnavailable, new_sid, random_token};
 pub use signing::{EmptySecret, Keyring, NoSecrets, Rejection, SIGNATURE_LEN, Secret, Verified};

@@ -5,32 +5,13 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
-use hmac::{Hmac, Mac as _};
-use sha2::Sha256;
 
-use super::encoding::{decode_into, with_try_decoded};
+use super::encoding::{hex_value, with_try_decoded};
 use super::header::{find_raw_cookie, pasted_value};
+use super::padded::PaddedKey;
 
 /// Length of a signature: 32 bytes of HMAC-SHA256 in standard base64 without `=` padding.
 pub const SIGNATURE_LEN: usize = 43;
-
-/// A secret's HMAC-SHA256 state with its pad blocks already hashed, made once per secret: each
-/// cookie then costs a clone and two SHA-256 compressions (SHA-NI where the CPU has it).
-#[derive(Clone)]
-struct HmacKey(Hmac<Sha256>);
-
-impl HmacKey {
-    fn new(key: &[u8]) -> Self {
-        Self(Hmac::new_from_slice(key).expect("HMAC takes a key of any length"))
-    }
-
-    /// HMAC-SHA256(key, message).
-    fn tag(&self, message: &[u8]) -> [u8; 32] {
-        let mut mac = self.0.clone();
-        mac.update(message);
-        mac.finalize().into_bytes().into()
-    }
-}
 
 /// Standard base64 of a 32-byte tag without padding: 43 characters, on the stack.
 fn encode_tag(tag: &[u8; 32]) -> [u8; SIGNATURE_LEN] {
@@ -72,6 +53,53 @@ pub(crate) fn split_signed(value: &str) -> Result<(&str, &[u8]), Rejection> {
     let signed = value.strip_prefix("s:").ok_or(Rejection::NotSigned)?;
     let (sid, signature) = signed.rsplit_once('.').ok_or(Rejection::NoSeparator)?;
     Ok((sid, signature.as_bytes()))
+}
+
+/// The signature text from its percent-encoded form in a cookie (where `+` and `/` are
+/// escaped): exactly [`SIGNATURE_LEN`] bytes or `None`. Eight bytes are copied at a time, up
+/// to the next `%`, so that a signature's few escapes are the only bytes handled one by one.
+fn decode_signature(encoded: &[u8]) -> Option<[u8; SIGNATURE_LEN]> {
+    const PERCENTS: u64 = u64::from_le_bytes([b'%'; 8]);
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // Room for an eight-byte copy that starts at the last byte.
+    let mut out = [0u8; SIGNATURE_LEN + 8];
+    let mut len = 0;
+    let mut i = 0;
+    while i < encoded.len() {
+        if len > SIGNATURE_LEN {
+            return None;
+        }
+        if let Some(chunk) = encoded.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            // The zero bytes of `word ^ PERCENTS` are the `%` signs; the classic has-zero-byte
+            // test marks the first of them exactly (only bytes after a zero can be misread).
+            let x = u64::from_le_bytes(word) ^ PERCENTS;
+            let marks = x.wrapping_sub(ONES) & !x & HIGHS;
+            let literal = (marks.trailing_zeros() / 8) as usize;
+            out[len..len + 8].copy_from_slice(chunk);
+            len += literal;
+            i += literal;
+            if literal == 8 {
+                continue;
+            }
+        }
+        let byte = if encoded[i] == b'%' {
+            let hi = encoded.get(i + 1).copied().and_then(hex_value)?;
+            let lo = encoded.get(i + 2).copied().and_then(hex_value)?;
+            i += 3;
+            hi << 4 | lo
+        } else {
+            i += 1;
+            encoded[i - 1]
+        };
+        *out.get_mut(len)? = byte;
+        len += 1;
+    }
+    let mut signature = [0u8; SIGNATURE_LEN];
+    signature.copy_from_slice(out.get(..len).filter(|s| s.len() == SIGNATURE_LEN)?);
+    Some(signature)
 }
 
 /// A secret that signs or verifies cookies. Its `Debug` output never shows the value.
@@ -190,7 +218,7 @@ pub enum Rejection {
 /// The keyed HMAC state of each secret is computed once, here, not once per cookie.
 #[derive(Clone)]
 pub struct Keyring {
-    keys: Vec<HmacKey>,
+    keys: Vec<PaddedKey>,
 }
 
 impl fmt::Debug for Keyring {
@@ -216,7 +244,7 @@ impl Keyring {
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Result<Self, NoSecrets> {
         let keys: Vec<_> = secrets
             .into_iter()
-            .map(|s| HmacKey::new(s.expose().as_bytes()))
+            .map(|s| PaddedKey::new(s.expose().as_bytes()))
             .collect();
         if keys.is_empty() {
             return Err(NoSecrets);
@@ -293,10 +321,19 @@ impl Keyring {
 
     /// The verdict on a session id and the signature text that followed its last dot.
     fn check<'a>(&self, sid: &'a str, signature: &[u8]) -> Result<Verified<'a>, Rejection> {
+        self.verdict(sid, signature, well_formed(signature))
+    }
+
+    /// [`check`](Self::check) once the signature's form is known.
+    fn verdict<'a>(
+        &self,
+        sid: &'a str,
+        signature: &[u8],
+        well_formed: bool,
+    ) -> Result<Verified<'a>, Rejection> {
         // Worked out whatever the verdict, and every verdict leaves by the same tail, so that
         // where a signature is wrong never shows in the time taken (`benches/timing` checks
         // it). The form depends only on the input: a malformed signature skips the HMAC.
-        let well_formed = well_formed(signature);
         let mut matched = None;
         if well_formed {
             for index in 0..self.keys.len() {
@@ -371,22 +408,22 @@ impl Keyring {
     /// signature, so the sid is borrowed in place and only the signature is decoded, on the
     /// stack. `None` for every other form, which takes the general path.
     fn verify_common_form<'a>(&self, value: &'a str) -> Option<Result<Verified<'a>, Rejection>> {
-        const ENCODED_MAX: usize = 3 * SIGNATURE_LEN;
         let rest = value
             .strip_prefix("s%3A")
             .or_else(|| value.strip_prefix("s%3a"))?;
-        let (sid, encoded) = rest.rsplit_once('.')?;
-        if sid.contains('%') || encoded.len() > ENCODED_MAX {
+        let dot = memchr::memrchr(b'.', rest.as_bytes())?;
+        let (sid, encoded) = (&rest[..dot], &rest[dot + 1..]);
+        if memchr::memchr(b'%', sid.as_bytes()).is_some() {
             return None;
         }
-        let mut buf = [0u8; ENCODED_MAX];
-        let len = decode_into(encoded, &mut buf)?;
-        let signature = &buf[..len];
-        // A decoded dot would move the split; a non-ASCII byte needs the UTF-8 rules.
-        if !signature.iter().all(|&b| b.is_ascii() && b != b'.') {
+        // Any other length is malformed, and the general path says so.
+        let signature = decode_signature(encoded.as_bytes())?;
+        // Anything but base64 (a decoded dot would move the split, a non-ASCII byte needs the
+        // UTF-8 rules) takes the general path, which finds it malformed.
+        if !well_formed(&signature) {
             return None;
         }
-        Some(self.check(sid, signature))
+        Some(self.verdict(sid, &signature, true))
     }
 
     /// Finds the cookie `name` in a `Cookie` header and verifies it, as express-session's
@@ -545,6 +582,31 @@ mod tests {
     }
 
     #[test]
+    fn decode_signature_takes_exactly_one_signature() {
+        let sig = "DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI";
+        let encoded = "DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI";
+        assert_eq!(decode_signature(sig.as_bytes()).unwrap(), sig.as_bytes());
+        assert_eq!(
+            decode_signature(encoded.as_bytes()).unwrap(),
+            sig.as_bytes()
+        );
+        // An escape in every position of an eight-byte word, and at the very end.
+        let all: String = sig.bytes().map(|b| format!("%{b:02x}")).collect();
+        assert_eq!(decode_signature(all.as_bytes()).unwrap(), sig.as_bytes());
+        for bad in [
+            &sig[1..],                        // 42 characters
+            &format!("{sig}A")[..],           // 44
+            &format!("{}%", &sig[1..])[..],   // a `%` with no digits
+            &format!("{}%4", &sig[1..])[..],  // one digit
+            &format!("{}%G1", &sig[1..])[..], // not hex
+            &format!("{sig}{sig}")[..],       // far too long
+            "",
+        ] {
+            assert_eq!(decode_signature(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn rotation_reports_the_matching_secret() {
         let k = keyring(&["new", "older", "oldest"]);
         let signed = keyring(&["oldest"]).sign("sid");
@@ -591,6 +653,30 @@ mod properties {
             let decoded = super::super::try_decode(&value);
             let slow = keyring.unsign(&decoded).map(Verified::into_owned);
             prop_assert_eq!(keyring.verify_value(&value).map(Verified::into_owned), slow);
+        }
+
+        /// Any character of the signature escaped, in either case of hex: the same cookie.
+        #[test]
+        fn a_signature_with_any_escapes_is_the_same_signature(
+            sid in "[A-Za-z0-9_-]{1,40}",
+            escaped in prop::collection::vec(any::<bool>(), SIGNATURE_LEN),
+            lower in any::<bool>(),
+        ) {
+            let keyring = Keyring::new([Secret::new("s3cr3t").unwrap()]).unwrap();
+            let signed = keyring.sign_bare(&sid);
+            let signature = &signed[sid.len() + 1..];
+            let mut encoded = String::new();
+            for (c, escape) in signature.chars().zip(&escaped) {
+                match (escape, lower) {
+                    (true, false) => encoded.push_str(&format!("%{:02X}", c as u32)),
+                    (true, true) => encoded.push_str(&format!("%{:02x}", c as u32)),
+                    (false, _) => encoded.push(c),
+                }
+            }
+            let decoded = decode_signature(encoded.as_bytes());
+            prop_assert_eq!(decoded.as_ref().map(|s| &s[..]), Some(signature.as_bytes()));
+            let value = format!("s%3A{sid}.{encoded}");
+            prop_assert_eq!(keyring.verify_value(&value).map(|v| v.sid.into_owned()), Ok(sid));
         }
 
         #[test]
