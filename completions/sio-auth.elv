@@ -90,6 +90,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --threads 'Threads searching the wordlists. [default: one per core]'
             cand --cookie-name 'Name of the session cookie'
             cand --json 'Print one JSON object per solved cookie'
+            cand --hashcat 'Search nothing: print each cookie as a hashcat mode 1450 line (HMAC-SHA256, key = $pass), `hex(signature):sid`, for `hashcat -m 1450 -a 0 LINES WORDLIST`'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'

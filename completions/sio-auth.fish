@@ -86,6 +86,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l wordlist -d 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l threads -d 'Threads searching the wordlists. [default: one per core]' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l cookie-name -d 'Name of the session cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l json -d 'Print one JSON object per solved cookie'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l hashcat -d 'Search nothing: print each cookie as a hashcat mode 1450 line (HMAC-SHA256, key = $pass), `hex(signature):sid`, for `hashcat -m 1450 -a 0 LINES WORDLIST`'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie -d 'Session cookie: a name=value pair, a whole Cookie header, or a bare value (named by --cookie-name)' -r

@@ -452,6 +452,11 @@ pub(crate) struct AuditArgs {
     #[arg(long)]
     pub(crate) json: bool,
 
+    /// Search nothing: print each cookie as a hashcat mode 1450 line (HMAC-SHA256, key =
+    /// $pass), `hex(signature):sid`, for `hashcat -m 1450 -a 0 LINES WORDLIST`.
+    #[arg(long, conflicts_with_all = ["wordlists", "threads", "json"])]
+    pub(crate) hashcat: bool,
+
     #[command(flatten)]
     pub(crate) cookie: CookieNameArg,
 }

@@ -368,3 +368,71 @@ fn bad_inputs_get_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1: not valid UTF-8"));
 }
+
+/// `--hashcat` prints mode 1450 lines (`hex(HMAC-SHA256(secret, sid)):sid`), whose hex is
+/// checked here against the hmac crate; `benches/audit` runs Debian's hashcat on them.
+#[test]
+fn hashcat_lines_are_mode_1450() {
+    use hmac::Mac as _;
+    let sandbox = Sandbox::new();
+    let sids = [SID, "with:colons.and.dots", "é-ü"];
+    let cookies: Vec<String> = sids
+        .iter()
+        .map(|sid| signed(&sandbox, "not in any list 8c1f", sid))
+        .collect();
+    let out = sandbox
+        .cmd()
+        .args(["audit", "--hashcat"])
+        .args(&cookies)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), sids.len(), "{stdout}");
+    for (line, sid) in lines.iter().zip(sids) {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"not in any list 8c1f").unwrap();
+        mac.update(sid.as_bytes());
+        let hex: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(*line, format!("{hex}:{sid}"));
+    }
+    assert!(out.stderr.is_empty(), "no search, no summary");
+
+    // What hashcat could not take, and options that belong to a search.
+    let long_sid = "a".repeat(257);
+    let with_newline = signed_bytes(b"k", "a\nb");
+    for (args, message) in [
+        (
+            vec!["--hashcat".to_owned(), signed(&sandbox, "k", &long_sid)],
+            "longer than hashcat's 256-byte salt",
+        ),
+        (
+            vec!["--hashcat".to_owned(), with_newline],
+            "a sid with a line break",
+        ),
+        (
+            vec![
+                "--hashcat".into(),
+                "--wordlist".into(),
+                "x".into(),
+                cookies[0].clone(),
+            ],
+            "cannot be used with",
+        ),
+        (
+            vec!["--hashcat".into(), "--json".into(), cookies[0].clone()],
+            "cannot be used with",
+        ),
+    ] {
+        let out = sandbox.cmd().arg("audit").args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}

@@ -47,6 +47,9 @@ pub(crate) fn run(args: &AuditArgs) -> anyhow::Result<Exit> {
     if inputs.is_empty() {
         bail!("no cookie to audit: give cookies as arguments or one per line on stdin");
     }
+    if args.hashcat {
+        return print_hashcat_lines(&inputs);
+    }
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         usize::from,
@@ -146,6 +149,39 @@ pub(crate) fn run(args: &AuditArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Negative
     })
+}
+
+/// `--hashcat`: each cookie as a mode 1450 line. hashcat reads a salt of at most 256 bytes and
+/// no line break, so a sid it cannot take is refused here rather than skipped there.
+fn print_hashcat_lines(inputs: &[SignedCookie]) -> anyhow::Result<Exit> {
+    const HASHCAT_SALT_MAX: usize = 256;
+    for (index, cookie) in inputs.iter().enumerate() {
+        if cookie.sid.contains(['\n', '\r']) {
+            return Err(failure(
+                Exit::Usage,
+                anyhow!(
+                    "input {}: a sid with a line break cannot be a hashcat line",
+                    index + 1
+                ),
+            ));
+        }
+        if cookie.sid.len() > HASHCAT_SALT_MAX {
+            return Err(failure(
+                Exit::Usage,
+                anyhow!(
+                    "input {}: a sid of {} bytes is longer than hashcat's {HASHCAT_SALT_MAX}-byte salt",
+                    index + 1,
+                    cookie.sid.len()
+                ),
+            ));
+        }
+    }
+    let mut out = io::stdout().lock();
+    for cookie in inputs {
+        writeln!(out, "{}", cookie.hashcat_line()).context("cannot write to stdout")?;
+    }
+    out.flush().context("cannot write to stdout")?;
+    Ok(Exit::Success)
 }
 
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
