@@ -67,7 +67,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__audit)
-            opts="-h -V --wordlist --threads --json --hashcat --cookie-name --help --version"
+            opts="-h -V --wordlist --threads --json --kind --cookie-name --algorithm --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -81,8 +81,16 @@ _sio__auth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "express-session cookie-session" -- "${cur}"))
+                    return 0
+                    ;;
                 --cookie-name)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --algorithm)
+                    COMPREPLY=($(compgen -W "sha1 sha256 sha384 sha512" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -359,7 +367,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__sign)
-            opts="-h -V --format --count --secret --secret-file --cookie-name --max-age --domain --path --same-site --secure --no-http-only --store --data --help --version"
+            opts="-h -V --format --count --secret --secret-file --kind --cookie-name --algorithm --max-age --domain --path --same-site --secure --no-http-only --store --data --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,8 +389,16 @@ _sio__auth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "express-session cookie-session" -- "${cur}"))
+                    return 0
+                    ;;
                 --cookie-name)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --algorithm)
+                    COMPREPLY=($(compgen -W "sha1 sha256 sha384 sha512" -- "${cur}"))
                     return 0
                     ;;
                 --max-age)
@@ -417,7 +433,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__verify)
-            opts="-h -V --json --store --show --secret --secret-file --cookie-name --help --version"
+            opts="-h -V --json --store --show --secret --secret-file --kind --cookie-name --algorithm --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,8 +451,16 @@ _sio__auth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "express-session cookie-session" -- "${cur}"))
+                    return 0
+                    ;;
                 --cookie-name)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --algorithm)
+                    COMPREPLY=($(compgen -W "sha1 sha256 sha384 sha512" -- "${cur}"))
                     return 0
                     ;;
                 *)

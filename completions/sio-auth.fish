@@ -27,8 +27,8 @@ end
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "serve" -d 'Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the same port accepts only handshakes that carry it'
-complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>)'
-complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "sign" -d 'Mint a signed session cookie (express.sid=s%3A<sid>.<signature>), or cookie-session\'s pair of cookies for a session (--kind cookie-session)'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "verify" -d 'Check signed session cookies; prints the session id of each valid one (--kind cookie-session: the session\'s JSON)'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "audit" -d 'Find the weak secret behind signed session cookies: the built-in list of published secrets, then wordlists'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "revoke" -d 'Destroy sessions in the store; their live sockets are disconnected within a second'
@@ -61,7 +61,13 @@ json\t'One JSON object with all of the above and the sid'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l count -d 'Mint this many cookies, one per line, each for a new random sid' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l cookie-name -d 'Name of the session cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l kind -d 'Which session cookie: express-session\'s signed session id, or cookie-session\'s pair of cookies holding the whole session' -r -f -a "express-session\t'`express.sid=s%3A<sid>.<signature>`, the session id signed with HMAC-SHA256 (cookie-signature); the session itself lives in a store'
+cookie-session\t'The whole session in the cookie, `session=<base64 of its JSON>`, plus `session.sig=<keygrip signature of session=<value>>`'"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l cookie-name -d 'Name of the session cookie (cookie-session\'s signature cookie is NAME.sig). [default: express.sid; session for --kind cookie-session, as cookie-session 2 names it]' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l algorithm -d 'keygrip\'s HMAC for --kind cookie-session (an app\'s `keys: new Keygrip(keys, \'ALGORITHM\')`). [default: sha1]' -r -f -a "sha1\t'HMAC-SHA1, keygrip\'s default'
+sha256\t'HMAC-SHA256'
+sha384\t'HMAC-SHA384'
+sha512\t'HMAC-SHA512'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l max-age -d 'Lifetime of the cookie (e.g. 90m, 7d): an Expires attribute, as express-session writes it (no Max-Age)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l domain -d 'Domain attribute' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l path -d 'Path attribute' -r
@@ -69,7 +75,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l same-site -d 
 lax\t''
 none\t''"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l data -d 'With --store: the session\'s data, a JSON object (e.g. \'{"user":{"role":"admin"}}\'); the cookie metadata is added as express-session writes it (--max-age sets its expiry)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l data -d 'The session\'s data, a JSON object (e.g. \'{"user":{"role":"admin"}}\'). express-session: stored with --store, the cookie metadata added as express-session writes it (--max-age sets its expiry); --kind cookie-session: the session the cookie carries (required)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l secure -d 'Add the Secure attribute'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -l no-http-only -d 'Leave out the HttpOnly attribute'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -77,17 +83,28 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand sign" -s V -l version 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l cookie-name -d 'Name of the session cookie' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l json -d 'Print one JSON object per input on stdout: valid, sid, secret_index, reason (and session with --show)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l kind -d 'Which session cookie: express-session\'s signed session id, or cookie-session\'s pair of cookies holding the whole session' -r -f -a "express-session\t'`express.sid=s%3A<sid>.<signature>`, the session id signed with HMAC-SHA256 (cookie-signature); the session itself lives in a store'
+cookie-session\t'The whole session in the cookie, `session=<base64 of its JSON>`, plus `session.sig=<keygrip signature of session=<value>>`'"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l cookie-name -d 'Name of the session cookie (cookie-session\'s signature cookie is NAME.sig). [default: express.sid; session for --kind cookie-session, as cookie-session 2 names it]' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l algorithm -d 'keygrip\'s HMAC for --kind cookie-session (an app\'s `keys: new Keygrip(keys, \'ALGORITHM\')`). [default: sha1]' -r -f -a "sha1\t'HMAC-SHA1, keygrip\'s default'
+sha256\t'HMAC-SHA256'
+sha384\t'HMAC-SHA384'
+sha512\t'HMAC-SHA512'"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l json -d 'Print one JSON object per input on stdout: valid, sid, secret_index, reason (and session with --show); --kind cookie-session: valid, session, key_index, reason'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -l show -d 'With --store: print each live session\'s data (its JSON) instead of its sid'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l wordlist -d 'A file of candidate secrets, one per line, tried after the built-in list; repeat for several (tried in order); `-` reads one from stdin' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l threads -d 'Threads searching the wordlists. [default: one per core]' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l cookie-name -d 'Name of the session cookie' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l kind -d 'Which session cookie: express-session\'s signed session id, or cookie-session\'s pair of cookies holding the whole session' -r -f -a "express-session\t'`express.sid=s%3A<sid>.<signature>`, the session id signed with HMAC-SHA256 (cookie-signature); the session itself lives in a store'
+cookie-session\t'The whole session in the cookie, `session=<base64 of its JSON>`, plus `session.sig=<keygrip signature of session=<value>>`'"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l cookie-name -d 'Name of the session cookie (cookie-session\'s signature cookie is NAME.sig). [default: express.sid; session for --kind cookie-session, as cookie-session 2 names it]' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l algorithm -d 'keygrip\'s HMAC for --kind cookie-session (an app\'s `keys: new Keygrip(keys, \'ALGORITHM\')`). [default: sha1]' -r -f -a "sha1\t'HMAC-SHA1, keygrip\'s default'
+sha256\t'HMAC-SHA256'
+sha384\t'HMAC-SHA384'
+sha512\t'HMAC-SHA512'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l json -d 'Print one JSON object per solved cookie'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l hashcat -d 'Search nothing: print each cookie as a hashcat mode 1450 line (HMAC-SHA256, key = $pass), `hex(signature):sid`, for `hashcat -m 1450 -a 0 LINES WORDLIST`'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie -d 'Session cookie: a name=value pair, a whole Cookie header, or a bare value (named by --cookie-name)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie-file -d 'Read the cookie from a file (keeps it out of the process list)' -r -F

@@ -30,6 +30,11 @@ A closed stdout (`| head`) ends sign, verify, connect and bench quietly with 0; 
 with 5 instead, without serving.";
 
 const SIGN_EXIT_CODES: &str = "\
+--kind cookie-session signs the session given as --data JSON (no SID, --count or --store): the
+pair prints the Cookie header `session=<value>; session.sig=<signature>`, set-cookie the two
+Set-Cookie lines cookie-session sends (its lower-case attributes; --max-age as expires), json
+both with the session, value and signature; value and raw are refused (a pair has no one value).
+
 Exit codes:
   0  the cookies were printed
   2  usage error, bad secret options
@@ -86,9 +91,11 @@ pub(crate) enum Command {
     /// Run the authorized tick server: the page at / issues the session cookie, Socket.IO on the
     /// same port accepts only handshakes that carry it.
     Serve(ServeArgs),
-    /// Mint a signed session cookie (express.sid=s%3A<sid>.<signature>).
+    /// Mint a signed session cookie (express.sid=s%3A<sid>.<signature>), or cookie-session's
+    /// pair of cookies for a session (--kind cookie-session).
     Sign(SignArgs),
-    /// Check signed session cookies; prints the session id of each valid one.
+    /// Check signed session cookies; prints the session id of each valid one (--kind
+    /// cookie-session: the session's JSON).
     Verify(VerifyArgs),
     /// Find the weak secret behind signed session cookies: the built-in list of published
     /// secrets, then wordlists.
@@ -186,6 +193,50 @@ pub(crate) struct CookieNameArg {
     /// Name of the session cookie.
     #[arg(long, value_name = "NAME", default_value = sio_auth::cookie::DEFAULT_COOKIE_NAME, value_parser = parse_cookie_name)]
     pub(crate) cookie_name: String,
+}
+
+/// Which Express session middleware's cookie `sign`, `verify` and `audit` work on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SessionKind {
+    /// `express.sid=s%3A<sid>.<signature>`, the session id signed with HMAC-SHA256
+    /// (cookie-signature); the session itself lives in a store.
+    ExpressSession,
+    /// The whole session in the cookie, `session=<base64 of its JSON>`, plus
+    /// `session.sig=<keygrip signature of session=<value>>`.
+    CookieSession,
+}
+
+/// keygrip's HMAC hash functions (`--kind cookie-session`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AlgorithmArg {
+    /// HMAC-SHA1, keygrip's default.
+    Sha1,
+    /// HMAC-SHA256.
+    Sha256,
+    /// HMAC-SHA384.
+    Sha384,
+    /// HMAC-SHA512.
+    Sha512,
+}
+
+/// The cookie's kind, name and (for cookie-session) signing algorithm; shared by `sign`,
+/// `verify` and `audit`, and resolved into a [`crate::kind::Kind`].
+#[derive(Debug, Clone, Args)]
+pub(crate) struct KindArgs {
+    /// Which session cookie: express-session's signed session id, or cookie-session's pair of
+    /// cookies holding the whole session.
+    #[arg(long, value_enum, value_name = "KIND", default_value_t = SessionKind::ExpressSession)]
+    pub(crate) kind: SessionKind,
+
+    /// Name of the session cookie (cookie-session's signature cookie is NAME.sig). [default:
+    /// express.sid; session for --kind cookie-session, as cookie-session 2 names it]
+    #[arg(long, value_name = "NAME", value_parser = parse_any_cookie_name)]
+    pub(crate) cookie_name: Option<String>,
+
+    /// keygrip's HMAC for --kind cookie-session (an app's `keys: new Keygrip(keys,
+    /// 'ALGORITHM')`). [default: sha1]
+    #[arg(long, value_enum, value_name = "ALGORITHM")]
+    pub(crate) algorithm: Option<AlgorithmArg>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -327,7 +378,7 @@ pub(crate) struct SignArgs {
     pub(crate) secrets: SecretArgs,
 
     #[command(flatten)]
-    pub(crate) cookie: CookieNameArg,
+    pub(crate) kind: KindArgs,
 
     #[command(flatten)]
     pub(crate) attributes: CookieAttributes,
@@ -335,9 +386,10 @@ pub(crate) struct SignArgs {
     #[command(flatten)]
     pub(crate) store: SharedStoreArg,
 
-    /// With --store: the session's data, a JSON object (e.g. '{"user":{"role":"admin"}}'); the
-    /// cookie metadata is added as express-session writes it (--max-age sets its expiry).
-    #[arg(long, value_name = "JSON", requires = "store", value_parser = parse_data)]
+    /// The session's data, a JSON object (e.g. '{"user":{"role":"admin"}}'). express-session:
+    /// stored with --store, the cookie metadata added as express-session writes it (--max-age
+    /// sets its expiry); --kind cookie-session: the session the cookie carries (required).
+    #[arg(long, value_name = "JSON", value_parser = parse_data)]
     pub(crate) data: Option<serde_json::Map<String, Value>>,
 }
 
@@ -376,6 +428,12 @@ Each COOKIE may be a whole Cookie header, a name=value pair, a percent-encoded v
 s:<sid>.<signature> value. Valid cookies print their session id on stdout; invalid ones print
 the reason on stderr.
 
+--kind cookie-session: each COOKIE is a Cookie header (with or without `Cookie:`) holding both
+NAME=<value> and NAME.sig=<signature>, read as cookie-session reads them; a valid pair prints
+its session's JSON on one line. Reasons: no cookie named NAME, no signature, malformed signature
+(e.g. cut short), bad signature (tampered, or no key of the list signed it), empty session
+cookie, not base64, not base64 of JSON, JSON but not an object.
+
 With --store, a valid cookie must also name a live session: `session not found` and
 `session expired` are invalid answers.
 
@@ -391,7 +449,7 @@ pub(crate) struct VerifyArgs {
     pub(crate) cookies: Vec<Redacted>,
 
     /// Print one JSON object per input on stdout: valid, sid, secret_index, reason (and
-    /// session with --show).
+    /// session with --show); --kind cookie-session: valid, session, key_index, reason.
     #[arg(long)]
     pub(crate) json: bool,
 
@@ -406,7 +464,7 @@ pub(crate) struct VerifyArgs {
     pub(crate) secrets: SecretArgs,
 
     #[command(flatten)]
-    pub(crate) cookie: CookieNameArg,
+    pub(crate) kind: KindArgs,
 }
 
 #[derive(Debug, Args)]
@@ -458,7 +516,7 @@ pub(crate) struct AuditArgs {
     pub(crate) hashcat: bool,
 
     #[command(flatten)]
-    pub(crate) cookie: CookieNameArg,
+    pub(crate) kind: KindArgs,
 }
 
 /// Socket.IO transports.
@@ -884,6 +942,20 @@ fn parse_data(text: &str) -> Result<serde_json::Map<String, Value>, String> {
         Ok(Value::Object(object)) => Ok(object),
         Ok(_) => Err("the session data must be a JSON object".to_owned()),
         Err(e) => Err(format!("invalid JSON: {e}")),
+    }
+}
+
+/// `--cookie-name` of `sign`, `verify` and `audit`: any name cookie-session can use (a token
+/// for express-session is checked once the kind is known, by [`crate::kind`]).
+fn parse_any_cookie_name(name: &str) -> Result<String, String> {
+    if sio_auth::cookie::is_session_name(name) {
+        Ok(name.to_owned())
+    } else {
+        Err(
+            "a cookie name must be visible ASCII without ';' or '=' (and a token, letters, \
+             digits and !#$%&'*+-.^_`|~ only, for express-session)"
+                .to_owned(),
+        )
     }
 }
 

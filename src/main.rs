@@ -7,6 +7,7 @@ mod clock;
 mod completions;
 mod connect;
 mod exit;
+mod kind;
 mod revoke;
 mod runtime;
 mod secrets;

@@ -14,7 +14,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
-use sio_auth::cookie::{Keyring, Secret, random_token};
+use sio_auth::cookie::{Algorithm, Keygrip, Keyring, Secret, random_token};
 
 use crate::cli::SecretArgs;
 use crate::exit::{Exit, failure, read_named_file};
@@ -74,16 +74,22 @@ enum Use {
 /// The keyring the options ask for; weak secrets and secret files others can read get a warning
 /// on stderr.
 pub(crate) fn keyring(args: &SecretArgs) -> anyhow::Result<Keyring> {
-    build(args, Use::Client)
+    Ok(Keyring::new(build(args, Use::Client)?)?)
+}
+
+/// The keygrip key list the options ask for (cookie-session's `keys`), with the same warnings
+/// as [`keyring`].
+pub(crate) fn keygrip(args: &SecretArgs, algorithm: Algorithm) -> anyhow::Result<Keygrip> {
+    Ok(Keygrip::new(build(args, Use::Client)?, algorithm)?)
 }
 
 /// The keyring of a server: a weak secret is refused unless `allow_weak` (then it gets a
 /// warning), and so, always, is a secret file of ours that group or others can read or change.
 pub(crate) fn server_keyring(args: &SecretArgs, allow_weak: bool) -> anyhow::Result<Keyring> {
-    build(args, Use::Server { allow_weak })
+    Ok(Keyring::new(build(args, Use::Server { allow_weak })?)?)
 }
 
-fn build(args: &SecretArgs, used: Use) -> anyhow::Result<Keyring> {
+fn build(args: &SecretArgs, used: Use) -> anyhow::Result<Vec<Secret>> {
     let mut secrets: Vec<(Origin, Secret)> = Vec::new();
     for (i, s) in args.secrets.iter().enumerate() {
         let origin = Origin::Flag(i + 1);
@@ -122,7 +128,7 @@ fn build(args: &SecretArgs, used: Use) -> anyhow::Result<Keyring> {
         }
         eprintln!("sio-auth: warning: the secret from {origin} {weakness}");
     }
-    Ok(Keyring::new(secrets.into_iter().map(|(_, s)| s))?)
+    Ok(secrets.into_iter().map(|(_, s)| s).collect())
 }
 
 /// Reads one secret per line; the line break (`\n` or `\r\n`) is not part of the secret and

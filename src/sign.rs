@@ -4,25 +4,33 @@ use std::io::{self, Write as _};
 use std::time::SystemTime;
 
 use anyhow::{Context as _, bail};
-use sio_auth::cookie::{Keyring, SameSite, SetCookie, new_sid};
+use sio_auth::cookie::{
+    Algorithm, CookieSession, JarAttributes, Keyring, SameSite, SetCookie, SignedSession, new_sid,
+};
 
 use crate::cli::{CookieAttributes, SameSiteArg, SignArgs, SignFormat};
 use crate::exit::{Exit, ExitOnError as _};
+use crate::kind::Kind;
 use crate::secrets;
 use crate::store::{self, Session};
 
 pub(crate) fn run(args: &SignArgs) -> anyhow::Result<Exit> {
+    let name = match Kind::from_args(&args.kind)? {
+        Kind::CookieSession { name, algorithm } => return sign_session(args, &name, algorithm),
+        Kind::ExpressSession { name } => name,
+    };
+    if args.data.is_some() && args.store.store.is_none() {
+        bail!(
+            "--data is the session stored with --store for express-session: add --store URL (or \
+             --kind cookie-session, whose session is in the cookie)"
+        );
+    }
     if let Some(sid) = &args.sid {
         check_sid(sid, args.format)?;
     }
     let keyring = secrets::keyring(&args.secrets)?;
     // Validate attributes once, before printing anything.
-    build(
-        &keyring,
-        "probe",
-        &args.cookie.cookie_name,
-        &args.attributes,
-    )?;
+    build(&keyring, "probe", &name, &args.attributes)?;
 
     let sessions = match &args.store.store {
         Some(url) => Some((
@@ -41,7 +49,7 @@ pub(crate) fn run(args: &SignArgs) -> anyhow::Result<Exit> {
             Some(sid) => sid.clone(),
             None => new_sid()?,
         };
-        let header = build(&keyring, &sid, &args.cookie.cookie_name, &args.attributes)?;
+        let header = build(&keyring, &sid, &name, &args.attributes)?;
         if let Some((store, runtime, url)) = &sessions {
             // A scripted log-in: the session exists before its cookie is printed.
             let session = Session::new(
@@ -96,13 +104,107 @@ fn build(
         header = header.max_age(max_age, SystemTime::now());
     }
     if let Some(same_site) = attrs.same_site {
-        header = header.same_site(match same_site {
-            SameSiteArg::Strict => SameSite::Strict,
-            SameSiteArg::Lax => SameSite::Lax,
-            SameSiteArg::None => SameSite::None,
-        });
+        header = header.same_site(same_site.into());
     }
     Ok(header)
+}
+
+impl From<SameSiteArg> for SameSite {
+    fn from(arg: SameSiteArg) -> Self {
+        match arg {
+            SameSiteArg::Strict => Self::Strict,
+            SameSiteArg::Lax => Self::Lax,
+            SameSiteArg::None => Self::None,
+        }
+    }
+}
+
+/// `sign --kind cookie-session`: the pair of cookies cookie-session would send for `--data`.
+/// There is no sid, no store and nothing random: the session is the cookie.
+fn sign_session(args: &SignArgs, name: &str, algorithm: Algorithm) -> anyhow::Result<Exit> {
+    if args.sid.is_some() {
+        bail!(
+            "a cookie-session cookie carries no session id: give the session as --data JSON \
+             instead of SID"
+        );
+    }
+    if args.count.is_some() {
+        bail!(
+            "--count mints cookies for new random session ids; a cookie-session cookie is --data"
+        );
+    }
+    if args.store.store.is_some() {
+        bail!("--store: cookie-session keeps the whole session in the cookie, not in a store");
+    }
+    if matches!(args.format, SignFormat::Value | SignFormat::Raw) {
+        bail!(
+            "--format {}: a cookie-session cookie is a pair of cookies (the value and its .sig); \
+             use --format pair, set-cookie or json",
+            if args.format == SignFormat::Value {
+                "value"
+            } else {
+                "raw"
+            }
+        );
+    }
+    let Some(session) = &args.data else {
+        bail!(
+            "--kind cookie-session signs the session given as --data JSON (an object), e.g. \
+             --data '{{\"views\":1}}'"
+        );
+    };
+    let attributes = jar_attributes(&args.attributes)?;
+    let keygrip = secrets::keygrip(&args.secrets, algorithm)?;
+    let signed = CookieSession::new(name, keygrip)?.sign(session);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    write_session(&mut out, args.format, session, &signed, &attributes)?;
+    out.flush().context("cannot write to stdout")?;
+    Ok(Exit::Success)
+}
+
+fn jar_attributes(attrs: &CookieAttributes) -> anyhow::Result<JarAttributes> {
+    let mut jar = JarAttributes::default()
+        .path(&attrs.path)?
+        .http_only(!attrs.no_http_only)
+        .secure(attrs.secure);
+    if let Some(domain) = &attrs.domain {
+        jar = jar.domain(domain)?;
+    }
+    if let Some(max_age) = attrs.max_age {
+        jar = jar.expires(SystemTime::now() + max_age);
+    }
+    if let Some(same_site) = attrs.same_site {
+        jar = jar.same_site(same_site.into());
+    }
+    Ok(jar)
+}
+
+fn write_session(
+    out: &mut impl io::Write,
+    format: SignFormat,
+    session: &serde_json::Map<String, serde_json::Value>,
+    signed: &SignedSession,
+    attributes: &JarAttributes,
+) -> anyhow::Result<()> {
+    let [value_cookie, sig_cookie] = signed.set_cookies(attributes);
+    match format {
+        SignFormat::Pair => writeln!(out, "{}", signed.pair()),
+        SignFormat::SetCookie => writeln!(out, "{value_cookie}\n{sig_cookie}"),
+        SignFormat::Json => {
+            let object = serde_json::json!({
+                "session": session,
+                "pair": signed.pair(),
+                "value": signed.value(),
+                "signature": signed.signature(),
+                "set_cookie": [value_cookie, sig_cookie],
+            });
+            writeln!(out, "{object}")
+        }
+        // Refused with the reason before signing.
+        SignFormat::Value | SignFormat::Raw => bail!("no single value to print"),
+    }
+    .context("cannot write to stdout")
 }
 
 fn write_one(

@@ -9,11 +9,12 @@ use std::time::SystemTime;
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
-use sio_auth::cookie::{Keyring, Rejection, Verified};
+use sio_auth::cookie::{CookieSession, Keyring, Rejection, SessionRejection, Verified};
 
 use crate::cli::StoreUrl;
 use crate::cli::VerifyArgs;
 use crate::exit::{Exit, ExitOnError as _};
+use crate::kind::Kind;
 use crate::secrets;
 use crate::store::{self, Session, SessionStore};
 
@@ -25,6 +26,8 @@ pub(crate) const MAX_LINE: usize = 64 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reason {
     Cookie(Rejection),
+    /// A cookie-session pair's verdict.
+    Session(SessionRejection),
     Empty,
     NotUtf8,
     TooLong,
@@ -39,6 +42,10 @@ impl Reason {
         match self {
             Self::Cookie(Rejection::NoCookie) => format!("no cookie named {cookie_name}").into(),
             Self::Cookie(rejection) => rejection.to_string().into(),
+            Self::Session(SessionRejection::NoCookie) => {
+                format!("no cookie named {cookie_name}").into()
+            }
+            Self::Session(rejection) => rejection.to_string().into(),
             Self::Empty => "empty input".into(),
             Self::NotUtf8 => "input is not valid UTF-8".into(),
             Self::TooLong => format!("input longer than {MAX_LINE} bytes").into(),
@@ -56,7 +63,21 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
              cookies as arguments"
         );
     }
-    let keyring = secrets::keyring(&args.secrets)?;
+    let kind = Kind::from_args(&args.kind)?;
+    let checker = match &kind {
+        Kind::ExpressSession { .. } => Checker::Express(secrets::keyring(&args.secrets)?),
+        Kind::CookieSession { name, algorithm } => {
+            if args.store.store.is_some() {
+                bail!(
+                    "--store: cookie-session keeps the whole session in the cookie, not in a store"
+                );
+            }
+            Checker::Session(CookieSession::new(
+                name,
+                secrets::keygrip(&args.secrets, *algorithm)?,
+            )?)
+        }
+    };
     let store = match &args.store.store {
         Some(url) => Some(Lookup {
             store: store::open(url)?,
@@ -67,8 +88,8 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Exit> {
         None => None,
     };
     let mut answers = Answers {
-        keyring: &keyring,
-        name: &args.cookie.cookie_name,
+        checker: &checker,
+        name: kind.name(),
         store,
         json: args.json,
         out: io::BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
@@ -122,7 +143,7 @@ struct JsonVerdict<'a> {
     session: Option<&'a serde_json::Value>,
 }
 
-fn json_line(verdict: &JsonVerdict<'_>) -> anyhow::Result<String> {
+fn json_line(verdict: &impl Serialize) -> anyhow::Result<String> {
     serde_json::to_string(verdict).context("cannot write a verdict as JSON")
 }
 
@@ -160,8 +181,29 @@ impl Lookup<'_> {
     }
 }
 
+/// What checks the inputs: express-session's keyring, or cookie-session's jar.
+enum Checker {
+    Express(Keyring),
+    Session(CookieSession),
+}
+
+/// A valid input: a signed sid, or a cookie-session pair's session.
+enum Valid<'a> {
+    Sid(Verified<'a>),
+    Session(sio_auth::cookie::VerifiedSession),
+}
+
+/// One line of `verify --kind cookie-session --json`, keys in this order.
+#[derive(Serialize)]
+struct JsonSessionVerdict<'a> {
+    valid: bool,
+    session: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    key_index: Option<usize>,
+    reason: Option<&'a str>,
+}
+
 struct Answers<'a, O: io::Write, E: io::Write> {
-    keyring: &'a Keyring,
+    checker: &'a Checker,
     name: &'a str,
     store: Option<Lookup<'a>>,
     json: bool,
@@ -204,9 +246,9 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
         what: &str,
         input: Result<&str, Reason>,
     ) -> anyhow::Result<bool> {
-        let mut verdict = input.and_then(|text| verify(self.keyring, self.name, text));
+        let mut verdict = input.and_then(|text| check(self.checker, self.name, text));
         let mut session = None;
-        if let (Ok(verified), Some(lookup)) = (&verdict, &self.store) {
+        if let (Ok(Valid::Sid(verified)), Some(lookup)) = (&verdict, &self.store) {
             match lookup.session(&verified.sid)? {
                 Ok(found) => session = lookup.show.then_some(found),
                 Err(reason) => verdict = Err(reason),
@@ -218,8 +260,8 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
                 "{}",
                 session.as_ref().map(Session::as_value).unwrap_or_default()
             ),
-            (Ok(verified), false) => write_sid(&mut self.out, &verified.sid),
-            (Ok(verified), true) => writeln!(
+            (Ok(Valid::Sid(verified)), false) => write_sid(&mut self.out, &verified.sid),
+            (Ok(Valid::Sid(verified)), true) => writeln!(
                 self.out,
                 "{}",
                 json_line(&JsonVerdict {
@@ -228,6 +270,21 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
                     secret_index: Some(verified.secret_index),
                     reason: None,
                     session: session.as_ref().map(Session::value),
+                })?
+            ),
+            (Ok(Valid::Session(verified)), false) => writeln!(
+                self.out,
+                "{}",
+                serde_json::Value::Object(verified.session.clone())
+            ),
+            (Ok(Valid::Session(verified)), true) => writeln!(
+                self.out,
+                "{}",
+                json_line(&JsonSessionVerdict {
+                    valid: true,
+                    session: Some(&verified.session),
+                    key_index: Some(verified.key_index),
+                    reason: None,
                 })?
             ),
             (Err(reason), false) => {
@@ -239,6 +296,16 @@ impl<O: io::Write, E: io::Write> Answers<'_, O, E> {
                 .context("cannot write to stderr")?;
                 Ok(())
             }
+            (Err(reason), true) if matches!(self.checker, Checker::Session(_)) => writeln!(
+                self.out,
+                "{}",
+                json_line(&JsonSessionVerdict {
+                    valid: false,
+                    session: None,
+                    key_index: None,
+                    reason: Some(&reason.describe(self.name)),
+                })?
+            ),
             (Err(reason), true) => writeln!(
                 self.out,
                 "{}",
@@ -332,6 +399,22 @@ fn verify<'a>(keyring: &Keyring, name: &str, input: &'a str) -> Result<Verified<
         return Err(Reason::Empty);
     }
     keyring.verify_input(input, name).map_err(Reason::Cookie)
+}
+
+/// The verdict for one input of either kind: a cookie-session pair must come as a Cookie
+/// header (with or without `Cookie:`), since it is two cookies.
+fn check<'a>(checker: &Checker, name: &str, input: &'a str) -> Result<Valid<'a>, Reason> {
+    match checker {
+        Checker::Express(keyring) => verify(keyring, name, input).map(Valid::Sid),
+        Checker::Session(jar) => {
+            if input.trim_matches([' ', '\t']).is_empty() {
+                return Err(Reason::Empty);
+            }
+            jar.verify_input(input)
+                .map(Valid::Session)
+                .map_err(Reason::Session)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -129,6 +129,16 @@ const OFFERS: &[(&str, &[&str])] = &[
         "sio-auth sign --format ",
         &["pair", "value", "set-cookie", "raw", "json"],
     ),
+    // The possible values' help must not hold a double quote: in the zsh script one closed
+    // the quoted description, and the `>` after it redirected to a file.
+    (
+        "sio-auth verify --kind ",
+        &["express-session", "cookie-session"],
+    ),
+    (
+        "sio-auth audit --algorithm ",
+        &["sha1", "sha256", "sha384", "sha512"],
+    ),
     (
         "sio-auth connect --transport ",
         &["websocket", "polling", "auto"],

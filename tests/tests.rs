@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod completions;
 mod connect;
+mod cookie_session;
 mod emit;
 mod hints;
 mod interop;

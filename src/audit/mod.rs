@@ -198,7 +198,11 @@ fn per_second(count: u64, elapsed: Duration) -> f64 {
 /// lines are skipped. An input that is not a signed cookie is a usage error: the search would
 /// have nothing to find.
 fn read_inputs(args: &AuditArgs, from_stdin: bool) -> anyhow::Result<Vec<SignedCookie>> {
-    let name = &args.cookie.cookie_name;
+    let kind = crate::kind::Kind::from_args(&args.kind)?;
+    if matches!(kind, crate::kind::Kind::CookieSession { .. }) {
+        bail!("audit --kind cookie-session is not built yet");
+    }
+    let name = kind.name();
     let mut inputs = Vec::new();
     for (index, cookie) in args.cookies.iter().enumerate() {
         if cookie.expose() != "-" {
