@@ -103,6 +103,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--cookie-name', '--cookie-name', [CompletionResultType]::ParameterName, 'Name of the session cookie (cookie-session''s signature cookie is NAME.sig). [default: express.sid; session for --kind cookie-session, as cookie-session 2 names it]')
             [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'keygrip''s HMAC for --kind cookie-session (an app''s `keys: new Keygrip(keys, ''ALGORITHM'')`). [default: sha1]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per solved cookie')
+            [CompletionResult]::new('--hashcat', '--hashcat', [CompletionResultType]::ParameterName, 'Search nothing: print each cookie as a hashcat mode 1450 line (HMAC-SHA256, key = $pass), `hex(signature):sid`, for `hashcat -m 1450 -a 0 LINES WORDLIST`. --kind cookie-session: `hex(signature):NAME=value`, mode 150 for sha1, 1450 for sha256, 1750 for sha512 (none for sha384)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

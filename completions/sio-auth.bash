@@ -67,7 +67,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__audit)
-            opts="-h -V --wordlist --threads --json --kind --cookie-name --algorithm --help --version"
+            opts="-h -V --wordlist --threads --json --hashcat --kind --cookie-name --algorithm --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -96,6 +96,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --cookie-name 'Name of the session cookie (cookie-session''s signature cookie is NAME.sig). [default: express.sid; session for --kind cookie-session, as cookie-session 2 names it]'
             cand --algorithm 'keygrip''s HMAC for --kind cookie-session (an app''s `keys: new Keygrip(keys, ''ALGORITHM'')`). [default: sha1]'
             cand --json 'Print one JSON object per solved cookie'
+            cand --hashcat 'Search nothing: print each cookie as a hashcat mode 1450 line (HMAC-SHA256, key = $pass), `hex(signature):sid`, for `hashcat -m 1450 -a 0 LINES WORDLIST`. --kind cookie-session: `hex(signature):NAME=value`, mode 150 for sha1, 1450 for sha256, 1750 for sha512 (none for sha384)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

@@ -104,6 +104,7 @@ sha256\t'HMAC-SHA256'
 sha384\t'HMAC-SHA384'
 sha512\t'HMAC-SHA512'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l json -d 'Print one JSON object per solved cookie'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -l hashcat -d 'Search nothing: print each cookie as a hashcat mode 1450 line (HMAC-SHA256, key = $pass), `hex(signature):sid`, for `hashcat -m 1450 -a 0 LINES WORDLIST`. --kind cookie-session: `hex(signature):NAME=value`, mode 150 for sha1, 1450 for sha256, 1750 for sha512 (none for sha384)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l cookie -d 'Session cookie: a name=value pair, a whole Cookie header, or a bare value (named by --cookie-name)' -r

@@ -473,6 +473,11 @@ Each COOKIE is read as verify reads it: a whole Cookie header, a name=value pair
 percent-encoded or raw s:<sid>.<signature> value. Every candidate secret is keyed once and
 tried on every cookie not yet solved; the search stops when all are.
 
+--kind cookie-session: each COOKIE is a Cookie header holding NAME=<value> and
+NAME.sig=<signature>, as verify reads it; the candidates are keygrip keys for --algorithm
+(sha1 by default), and --json gives the pair's \"session\" (null when it does not decode) in
+place of \"sid\".
+
 Candidates: the built-in list first (secrets published in framework docs, generators and
 tutorials, with their common spellings), then each --wordlist line by line, streamed: a line
 break (\\n or \\r\\n) is not part of a candidate, empty lines are skipped, lines that are not
@@ -511,7 +516,9 @@ pub(crate) struct AuditArgs {
     pub(crate) json: bool,
 
     /// Search nothing: print each cookie as a hashcat mode 1450 line (HMAC-SHA256, key =
-    /// $pass), `hex(signature):sid`, for `hashcat -m 1450 -a 0 LINES WORDLIST`.
+    /// $pass), `hex(signature):sid`, for `hashcat -m 1450 -a 0 LINES WORDLIST`. --kind
+    /// cookie-session: `hex(signature):NAME=value`, mode 150 for sha1, 1450 for sha256, 1750
+    /// for sha512 (none for sha384).
     #[arg(long, conflicts_with_all = ["wordlists", "threads", "json"])]
     pub(crate) hashcat: bool,
 

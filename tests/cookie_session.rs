@@ -726,3 +726,215 @@ fn bad_inputs_are_one_line_errors() {
         );
     }
 }
+
+/// `audit --kind cookie-session --json` of `input` with `args`; returns the exit code, the JSON
+/// lines and stderr.
+fn audit(sb: &Sandbox, args: &[&str], input: &str) -> (Option<i32>, Vec<Value>, String) {
+    let out = sb
+        .cmd()
+        .args(["audit", "--kind", "cookie-session", "--json"])
+        .args(args)
+        .write_stdin(input.to_owned())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        json_lines(&out.stdout),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn audit_finds_the_tutorial_key_of_a_node_pair() {
+    let sb = Sandbox::new();
+    let (code, found, stderr) = audit(&sb, &[], &format!("Cookie: a=1; {VIEWS}\n"));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        found,
+        [
+            json!({"input": 1, "session": {"views": 1}, "secret": "keyboard cat", "tried": 1, "source": "builtin"})
+        ]
+    );
+    assert!(
+        !stderr.contains("keyboard"),
+        "the secret is stdout's: {stderr}"
+    );
+}
+
+#[test]
+fn audit_finds_the_keys_of_node_signed_pairs_in_a_wordlist() {
+    let Some(fixture) = node_fixture("audit_finds_the_keys_of_node_signed_pairs_in_a_wordlist")
+    else {
+        return;
+    };
+    let pairs = node_signed(&fixture, 60, "audit");
+    let sb = Sandbox::new();
+    // The keys of all but the last pair, among 20 000 decoys, in a shuffled order.
+    let mut words: Vec<String> = (0..20_000).map(|i| format!("decoy-{i}")).collect();
+    for (i, pair) in pairs.iter().take(59).enumerate() {
+        words.insert(
+            (i * 331) % words.len(),
+            pair["key"].as_str().unwrap().to_owned(),
+        );
+    }
+    let wordlist = sb.write("words", words.join("\n"));
+    let input: String = pairs
+        .iter()
+        .map(|p| format!("{}\n", p["pair"].as_str().unwrap()))
+        .collect();
+    let (code, found, stderr) = audit(
+        &sb,
+        &["--threads", "2", "--wordlist", wordlist.to_str().unwrap()],
+        &input,
+    );
+    assert_eq!(code, Some(1), "the last key is in no list: {stderr}");
+    assert_eq!(found.len(), 59, "{stderr}");
+    for line in &found {
+        let index = usize::try_from(line["input"].as_u64().unwrap()).unwrap() - 1;
+        assert_eq!(line["secret"], pairs[index]["key"], "{line}");
+        assert_eq!(line["session"], pairs[index]["session"], "{line}");
+        assert!(line["source"].as_str().unwrap().ends_with(&format!(
+            "words:{}",
+            words.iter().position(|w| line["secret"] == w.as_str()).unwrap() + 1
+        )));
+    }
+    assert!(stderr.contains("input 60: secret not found"), "{stderr}");
+    assert!(stderr.contains("59 of 60 cookies solved"), "{stderr}");
+}
+
+#[test]
+fn audit_searches_every_algorithm() {
+    let sb = Sandbox::new();
+    let wordlist = sb.write("words", "a\nb\nc\nthe key\nd\n");
+    for algorithm in ["sha1", "sha256", "sha384", "sha512"] {
+        let pair = sb.stdout_ok(&[
+            "sign",
+            "--kind",
+            "cookie-session",
+            "--algorithm",
+            algorithm,
+            "--cookie-name",
+            "express:sess",
+            "--secret",
+            "the key",
+            "--data",
+            r#"{"user":"ada"}"#,
+        ]);
+        let args = [
+            "--algorithm",
+            algorithm,
+            "--cookie-name",
+            "express:sess",
+            "--wordlist",
+            wordlist.to_str().unwrap(),
+        ];
+        let (code, found, stderr) = audit(&sb, &args, &format!("{pair}\n"));
+        assert_eq!(code, Some(0), "{algorithm}: {stderr}");
+        assert_eq!(found[0]["secret"], "the key", "{algorithm}");
+        assert_eq!(found[0]["session"], json!({"user": "ada"}));
+        // The signature's length tells the algorithm it is not.
+        let other = if algorithm == "sha1" {
+            "sha256"
+        } else {
+            "sha1"
+        };
+        let (code, _, stderr) = audit(
+            &sb,
+            &["--algorithm", other, "--cookie-name", "express:sess"],
+            &format!("{pair}\n"),
+        );
+        assert_eq!(code, Some(2), "{algorithm} read as {other}");
+        assert!(stderr.contains("(another --algorithm?)"), "{stderr}");
+    }
+}
+
+#[test]
+fn audit_refuses_what_is_no_signed_pair() {
+    let sb = Sandbox::new();
+    for (input, why) in [
+        (
+            "session=eyJ2aWV3cyI6MX0=",
+            "line 1: not a signed cookie-session pair: no signature",
+        ),
+        ("a=1", "no cookie named session"),
+        (
+            "session=e30=; session.sig=x-C3NH9bM5O4ofBO-GACcofuXXd",
+            "not canonical base64url",
+        ),
+    ] {
+        let (code, _, stderr) = audit(&sb, &[], &format!("{input}\n"));
+        assert_eq!(code, Some(2), "{input}");
+        assert!(stderr.contains(why), "{input}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+/// The lines hashcat takes (checked by hand with Debian's hashcat 6: `hashcat -m 150 -a 0
+/// --potfile-disable LINES WORDLIST` finds `keyboard cat`, and so do -m 1450 and -m 1750 on the
+/// sha256 and sha512 lines).
+#[test]
+fn audit_hashcat_lines_for_each_algorithm() {
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd()
+        .args(["audit", "--kind", "cookie-session", "--hashcat", VIEWS])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Python: hmac.new(b"keyboard cat", b"session=eyJ2aWV3cyI6MX0=", hashlib.sha1).hexdigest()
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "c7e0b7347f5b3393b8a1f04ef860027287ee5d77:session=eyJ2aWV3cyI6MX0=\n"
+    );
+    let pair = |algorithm: &str, data: &str| {
+        sb.stdout_ok(&[
+            "sign",
+            "--kind",
+            "cookie-session",
+            "--algorithm",
+            algorithm,
+            "--secret",
+            "keyboard cat",
+            "--data",
+            data,
+        ])
+    };
+    for (algorithm, hex_len) in [("sha256", 64), ("sha512", 128)] {
+        let line = sb.stdout_ok(&[
+            "audit",
+            "--kind",
+            "cookie-session",
+            "--algorithm",
+            algorithm,
+            "--hashcat",
+            &pair(algorithm, "{}"),
+        ]);
+        assert_eq!(
+            line,
+            format!("{}:session=e30=", &line[..hex_len]),
+            "{algorithm}"
+        );
+    }
+    let refused = |args: &[&str], why: &str| {
+        let out = sb
+            .cmd()
+            .args(["audit", "--kind", "cookie-session", "--hashcat"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(why),
+            "{args:?}: {out:?}"
+        );
+    };
+    refused(
+        &["--algorithm", "sha384", &pair("sha384", "{}")],
+        "no HMAC-sha384 mode",
+    );
+    let big = format!(r#"{{"x":"{}"}}"#, "a".repeat(300));
+    refused(
+        &[&pair("sha1", &big)],
+        "longer than hashcat's 256-byte salt",
+    );
+}

@@ -1,4 +1,4 @@
-//! The search: candidates keyed once each ([`PaddedKey`]) and tried on every cookie not yet
+//! The search: candidates keyed once each ([`Targets::key`]) and tried on every cookie not yet
 //! solved, by worker threads fed chunks of whole lines by the thread that reads the wordlist.
 //! It stops as soon as every cookie is solved.
 
@@ -7,9 +7,20 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use sio_auth::cookie::{PaddedKey, Target};
-
 use super::wordlist::{Chunk, Wordlist};
+
+/// The cookies of one search, with the keying their signatures need: each candidate is keyed
+/// once ([`key`](Self::key)) and then tried on every unsolved cookie.
+pub(super) trait Targets: Sync {
+    /// A candidate keyed once (its HMAC pad states).
+    type Key;
+    /// Keys a candidate.
+    fn key(&self, candidate: &[u8]) -> Self::Key;
+    /// How many cookies.
+    fn len(&self) -> usize;
+    /// Whether `key` signed cookie `cookie`.
+    fn is_signed_by(&self, cookie: usize, key: &Self::Key) -> bool;
+}
 
 /// A cookie's secret, and where it was found.
 #[derive(Debug)]
@@ -82,8 +93,8 @@ impl Shared {
 
 /// Tries each candidate on every unsolved cookie, in order, on this thread; for the built-in
 /// list, whose few hundred candidates are not worth a thread.
-pub(super) fn try_all<'a>(
-    targets: &[Target],
+pub(super) fn try_all<'a, T: Targets>(
+    targets: &T,
     shared: &Shared,
     candidates: impl IntoIterator<Item = &'a [u8]>,
     found: &mpsc::Sender<Found>,
@@ -95,9 +106,9 @@ pub(super) fn try_all<'a>(
         if active.is_empty() {
             continue;
         }
-        let key = PaddedKey::new(candidate);
+        let key = targets.key(candidate);
         active.retain(|&cookie| {
-            if targets[cookie].is_signed_by(&key) && shared.solve(cookie) {
+            if targets.is_signed_by(cookie, &key) && shared.solve(cookie) {
                 let _ = found.send(Found {
                     cookie,
                     secret: candidate.to_vec(),
@@ -113,8 +124,8 @@ pub(super) fn try_all<'a>(
 
 /// Searches one wordlist with `threads` workers; each cookie solved is sent on `found` as soon
 /// as it is. Returns the lines skipped for their length.
-pub(super) fn search_wordlist(
-    targets: &[Target],
+pub(super) fn search_wordlist<T: Targets>(
+    targets: &T,
     shared: &Shared,
     threads: usize,
     list_index: usize,
@@ -163,8 +174,8 @@ pub(super) fn search_wordlist(
 }
 
 /// One chunk, on one worker.
-fn search_chunk(
-    targets: &[Target],
+fn search_chunk<T: Targets>(
+    targets: &T,
     shared: &Shared,
     chunk: &Chunk,
     active: &mut Vec<usize>,
@@ -179,10 +190,10 @@ fn search_chunk(
         if !line.is_ascii() && std::str::from_utf8(line).is_err() {
             not_utf8 += 1;
         }
-        let key = PaddedKey::new(line);
+        let key = targets.key(line);
         let mut hit = false;
         for &cookie in active.iter() {
-            if targets[cookie].is_signed_by(&key) {
+            if targets.is_signed_by(cookie, &key) {
                 hit = true;
                 if shared.solve(cookie) {
                     let _ = found.send(Found {

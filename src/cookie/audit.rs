@@ -134,7 +134,20 @@ impl fmt::Debug for Target {
 impl Target {
     /// Lays out a cookie for the search.
     pub fn new(cookie: &SignedCookie) -> Self {
-        let sid = cookie.sid.as_bytes();
+        Self::from_message(cookie.sid.as_bytes(), cookie.tag)
+    }
+
+    /// Lays out any HMAC-SHA256 message and tag, e.g. a cookie-session pair's `name=value`
+    /// signed by keygrip with sha256.
+    ///
+    /// ```
+    /// use sio_auth::cookie::{PaddedKey, Target};
+    /// let tag = [0x0c, 0x60, 0xd4, 0x90, 0x69, 0x48, 0x90, 0x2c, 0xcf, 0xcf, 0xe0, 0xb4, 0x07, 0x4e, 0xb8, 0x14,
+    ///            0xd8, 0x07, 0x74, 0x48, 0xe8, 0xc7, 0xb7, 0x21, 0xf2, 0xd3, 0x81, 0x1a, 0xc9, 0x59, 0xe5, 0x02];
+    /// assert!(Target::from_message(b"hello", tag).is_signed_by(&PaddedKey::new(b"tobiiscool")));
+    /// ```
+    pub fn from_message(message: &[u8], tag: [u8; 32]) -> Self {
+        let sid = message;
         // The inner message is the 64-byte pad block then the sid; the pad block is already in
         // the key's state, so only the sid and SHA-256's padding are left: 0x80, zeros, and the
         // whole message's length in bits, big-endian, in the last 8 bytes of the last block.
@@ -149,7 +162,7 @@ impl Target {
             .map(Block::clone_from_slice)
             .collect();
         let mut expected = [0u32; 8];
-        for (word, bytes) in expected.iter_mut().zip(cookie.tag.chunks_exact(4)) {
+        for (word, bytes) in expected.iter_mut().zip(tag.chunks_exact(4)) {
             *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
         }
         Self {

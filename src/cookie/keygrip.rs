@@ -79,6 +79,23 @@ impl Algorithm {
     pub const fn signature_len(self) -> usize {
         (self.tag_len() * 4).div_ceil(3)
     }
+
+    /// hashcat's mode for HMAC with the key as password (`hex(tag):message` lines), when it has
+    /// one: 150, 1450 and 1750; none for SHA-384.
+    ///
+    /// ```
+    /// use sio_auth::cookie::Algorithm;
+    /// assert_eq!(Algorithm::Sha1.hashcat_mode(), Some(150));
+    /// assert_eq!(Algorithm::Sha384.hashcat_mode(), None);
+    /// ```
+    pub const fn hashcat_mode(self) -> Option<u32> {
+        match self {
+            Self::Sha1 => Some(150),
+            Self::Sha256 => Some(1450),
+            Self::Sha384 => None,
+            Self::Sha512 => Some(1750),
+        }
+    }
 }
 
 impl fmt::Display for Algorithm {

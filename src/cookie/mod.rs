@@ -13,7 +13,8 @@
 //! * [`SignedCookie`], [`PaddedKey`] and [`Target`] test candidate secrets against a captured
 //!   cookie, four SHA-256 compressions each;
 //! * [`CookieSession`] and [`Keygrip`] sign and read cookie-session's pair of cookies
-//!   (`session=<base64 JSON>; session.sig=<keygrip signature>`);
+//!   (`session=<base64 JSON>; session.sig=<keygrip signature>`), and [`SessionCookie`] with
+//!   [`Sha1PaddedKey`] and [`Sha1Target`] test candidate keys against a captured pair;
 //! * [`new_sid`] makes a session id the way express-session does (24 random bytes, base64url).
 //!
 //! ```
@@ -32,6 +33,7 @@ mod encoding;
 mod header;
 mod keygrip;
 mod padded;
+mod session_audit;
 mod set_cookie;
 mod sid;
 mod signing;
@@ -47,6 +49,9 @@ pub use encoding::{decode_uri_component, encode_uri_component, latin1_to_string,
 pub use header::{CookiePairs, Pasted, find_cookie, is_token, parse_header, read_pasted};
 pub use keygrip::{Algorithm, Keygrip};
 pub use padded::PaddedKey;
+pub use session_audit::{
+    SessionCookie, SessionUnauditable, Sha1PaddedKey, Sha1Target, WideKey, WideTarget,
+};
 pub use set_cookie::{InvalidAttribute, SameSite, SetCookie, http_date, iso_date, parse_iso_date};
 pub use sid::{RandomUnavailable, new_sid, random_token};
 pub use signing::{EmptySecret, Keyring, NoSecrets, Rejection, SIGNATURE_LEN, Secret, Verified};
