@@ -187,15 +187,8 @@ impl Target {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cookie::padded::tests::hmac;
     use crate::cookie::{Keyring, Secret};
-    use hmac::{Hmac, Mac as _};
-    use sha2::Sha256;
-
-    fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
-        let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-        mac.update(message);
-        mac.finalize().into_bytes().into()
-    }
 
     fn target(sid: &str, tag: [u8; 32]) -> Target {
         Target::new(&SignedCookie {

@@ -161,11 +161,12 @@ pub(super) fn outer_block(inner: &[u32; 8]) -> Block {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use hmac::{Hmac, Mac as _};
 
-    fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
+    /// HMAC-SHA256 by the `hmac` crate: the oracle of this module's and the audit's tests.
+    pub(in crate::cookie) fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
         let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
         mac.update(message);
         mac.finalize().into_bytes().into()
