@@ -185,7 +185,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__connect)
-            opts="-h -V --cookie --cookie-file --login --cookie-name --namespace --event --count --timeout --transport --header --json --reconnect --emit --ack --auth --help --version"
+            opts="-h -V --cookie --cookie-file --login --cookie-name --namespace --event --count --timeout --transport --header --json --reconnect --emit --stdin --ack --auth --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

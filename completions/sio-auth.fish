@@ -123,6 +123,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l auth -d 'T
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l login -d 'First GET the URL\'s page and use the session cookie it sets, as a browser would'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l json -d 'Print one JSON object per event: event, args, received_at (epoch ms)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l reconnect -d 'Reconnect with backoff when the server goes away (never after a refusal)'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l stdin -d 'Once connected, emit what stdin says, one line each, as the lines arrive (after the --emits): {"event":"NAME","args":[…],"ack":true|false} (args and ack optional; ack defaults to --ack). On a terminal, `NAME [JSON…]` works too (one JSON value per argument). Piped, a malformed line exits 2 (nothing after it is sent); typed, it is skipped. Without --count, exit 0 at the end of input once every ack asked for has come'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -l ack -d 'Ask for an acknowledgement of every --emit and print each ack, in emit order (plain: its arguments as a JSON array; --json: {"ack":EVENT,"args":[…],"rtt_ms":…}); an ack not within --timeout (20s without it) exits 4'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand connect" -s V -l version -d 'Print version'

@@ -43,14 +43,15 @@ Exit codes:
 
 const CONNECT_EXIT_CODES: &str = "\
 Exit codes:
-  0  --count events were printed; with --emit and no --count, every emit was sent and every
-     ack asked for came; or Ctrl-C
+  0  --count events were printed; with --emit or --stdin and no --count, every emit was sent
+     (--stdin: up to the end of input) and every ack asked for came; or Ctrl-C
   1  refused by the server's authorization (printed as `sio-auth: refused: REASON`), or
      --login got no session cookie
-  2  usage error
+  2  usage error (with --stdin: a malformed line, named on stderr)
   3  network failure: cannot connect, the connection broke, the server disconnected us
   4  timeout (connecting, the next event, an --ack)
-  5  stdout cannot be written (a closed stdout, `| head`, ends quietly with 0)
+  5  stdout cannot be written (a closed stdout, `| head`, ends quietly with 0), or stdin
+     cannot be read
   6  the server ended our session: it sent `session_ended` (a logout, a revocation, an expiry;
      sio-auth serve sends it), printed as `sio-auth: the server ended the session: REASON`";
 
@@ -540,6 +541,7 @@ pub(crate) enum Transport {
 
 #[derive(Debug, Args)]
 #[command(after_help = CONNECT_EXIT_CODES)]
+#[command(group = clap::ArgGroup::new("emits").args(["emit", "stdin"]).multiple(true))]
 pub(crate) struct ConnectArgs {
     /// Server URL.
     #[arg(value_name = "URL", default_value = "http://127.0.0.1:3000", value_parser = parse_http_url)]
@@ -604,10 +606,18 @@ pub(crate) struct ConnectArgs {
     #[arg(skip)]
     pub(crate) emits: Vec<Vec<String>>,
 
+    /// Once connected, emit what stdin says, one line each, as the lines arrive (after the
+    /// --emits): {"event":"NAME","args":[…],"ack":true|false} (args and ack optional; ack
+    /// defaults to --ack). On a terminal, `NAME [JSON…]` works too (one JSON value per
+    /// argument). Piped, a malformed line exits 2 (nothing after it is sent); typed, it is
+    /// skipped. Without --count, exit 0 at the end of input once every ack asked for has come.
+    #[arg(long)]
+    pub(crate) stdin: bool,
+
     /// Ask for an acknowledgement of every --emit and print each ack, in emit order (plain: its
     /// arguments as a JSON array; --json: {"ack":EVENT,"args":[…],"rtt_ms":…}); an ack not
     /// within --timeout (20s without it) exits 4.
-    #[arg(long, requires = "emit")]
+    #[arg(long, requires = "emits")]
     pub(crate) ack: bool,
 
     /// The CONNECT packet's auth payload (socket.io-client's `auth` option): a JSON object.

@@ -246,7 +246,7 @@ fn an_ack_that_does_not_come_exits_4() {
         assert_eq!(output.status.code(), Some(4), "{}: {output:?}", server.name);
         assert!(
             String::from_utf8_lossy(&output.stderr)
-                .contains("no ack for --emit unanswered within 1s"),
+                .contains("no ack for emit unanswered within 1s"),
             "{}: {output:?}",
             server.name
         );
@@ -359,5 +359,238 @@ fn binary_the_server_sends_prints_as_base64() {
             .iter()
             .any(|l| l.contains(r#""ack":"binary","args":[{"base64":"AAEC/w=="}]"#)),
         "{printed:?}"
+    );
+}
+
+/// `connect --stdin`, the lines written at once and stdin closed: run to its end.
+fn connect_stdin(
+    sb: &Sandbox,
+    url: &str,
+    cookie: &str,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
+    sb.cmd()
+        .timeout(std::time::Duration::from_secs(30))
+        .args(["connect", url, "--cookie", cookie, "--timeout", "10s"])
+        .args(["--event", "none", "--stdin"])
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .expect("run connect --stdin")
+}
+
+#[test]
+fn stdin_lines_are_emitted_in_order_after_the_emits() {
+    let sb = Sandbox::new();
+    let cookie = cookie(&sb);
+    for server in servers(&sb, "stdin_lines_are_emitted_in_order_after_the_emits") {
+        let name = server.name;
+        // An ack asked for by the line, one by --ack's default, one not asked for (nothing
+        // printed), unicode and nesting, CRLF, a blank line.
+        let stdin = concat!(
+            r#"{"event":"echo","args":["hé ✓",{"n":[1,{"ü":null}]}],"ack":true}"#,
+            "\n",
+            r#"{"event":"echo","args":[1],"ack":false}"#,
+            "\r\n\n",
+            r#"{"event":"echo","args":[2]}"#,
+            "\n",
+            r#"{"event":"echo"}"#,
+            "\n",
+        );
+        let output = connect_stdin(
+            &sb,
+            &server.peer.url(),
+            &cookie,
+            &["--emit", "echo", r#""first""#, "--ack"],
+            stdin,
+        );
+        assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
+        assert_eq!(
+            lines(&output),
+            [
+                r#"["first"]"#,
+                r#"["hé ✓",{"n":[1,{"ü":null}]}]"#,
+                "[2]",
+                "[]"
+            ],
+            "{name}"
+        );
+        // Without --ack, only the line that asks is acked; --json says which event.
+        let output = connect_stdin(
+            &sb,
+            &server.peer.url(),
+            &cookie,
+            &["--json"],
+            "{\"event\":\"echo\",\"args\":[3]}\n{\"event\":\"echo\",\"args\":[4],\"ack\":true}\n",
+        );
+        assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
+        let printed = lines(&output);
+        assert_eq!(printed.len(), 1, "{name}: {printed:?}");
+        let line: Value = serde_json::from_str(&printed[0]).expect("json");
+        assert_eq!((&line["ack"], &line["args"]), (&json!("echo"), &json!([4])));
+        // Empty input: connected, nothing to send, exit 0.
+        let output = connect_stdin(&sb, &server.peer.url(), &cookie, &[], "");
+        assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
+        assert!(output.stdout.is_empty(), "{name}: {output:?}");
+    }
+}
+
+#[test]
+fn a_malformed_stdin_line_exits_2_after_the_lines_before_it() {
+    let sb = Sandbox::new();
+    let cookie = cookie(&sb);
+    let server = serve(&sb, &["--secret", SECRET]);
+    for (bad, why) in [
+        (r#"{"event":"echo","args":"x"}"#, "invalid type"),
+        (r#"{"event":"echo","arg":[1]}"#, "unknown field `arg`"),
+        (r#"{"args":[1]}"#, "missing field `event`"),
+        (r#"{"event":"echo""#, "EOF"),
+        (r#"echo "typed form, but piped""#, "expected value"),
+        (r#"{"event":""}"#, "the event name is empty"),
+    ] {
+        let stdin = format!(
+            "{}\n{bad}\n{}\n",
+            r#"{"event":"echo","args":["before"],"ack":true}"#,
+            r#"{"event":"echo","args":["after"],"ack":true}"#,
+        );
+        let output = connect_stdin(&sb, &server.url(), &cookie, &[], &stdin);
+        assert_eq!(output.status.code(), Some(2), "{bad}: {output:?}");
+        assert_eq!(lines(&output), [r#"["before"]"#], "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("sio-auth: error: stdin line 2: ") && last.contains(why),
+            "{bad}: {stderr}"
+        );
+    }
+    // Not UTF-8.
+    let output = sb
+        .cmd()
+        .timeout(std::time::Duration::from_secs(30))
+        .args(["connect", &server.url(), "--cookie", &cookie, "--stdin"])
+        .write_stdin(&b"\xff\xfe\n"[..])
+        .output()
+        .expect("run connect");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("stdin line 1: not UTF-8 text"),
+        "{output:?}"
+    );
+}
+
+/// Lines are emitted as they arrive, while stdin stays open; the server ending the session
+/// (exit 6) or going away (exit 3) ends connect at once, stdin or not.
+#[test]
+fn stdin_emits_as_lines_arrive_and_the_server_can_end_it() {
+    use std::io::{BufRead as _, Write as _};
+    use std::process::Stdio;
+    let sb = Sandbox::new();
+    let cookie = cookie(&sb);
+    for ending in ["logout"] {
+        let mut server = serve(&sb, &["--secret", SECRET]);
+        let mut child = sb
+            .std_cmd()
+            .args([
+                "connect",
+                &server.url(),
+                "--cookie",
+                &cookie,
+                "--stdin",
+                "--ack",
+            ])
+            .args(["--event", "none", "--timeout", "10s"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn connect");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        for n in 1..=3 {
+            writeln!(stdin, r#"{{"event":"echo","args":[{n}]}}"#).expect("write a line");
+            let mut ack = String::new();
+            stdout.read_line(&mut ack).expect("an ack");
+            assert_eq!(ack.trim_end(), format!("[{n}]"), "{ending}");
+        }
+        let started = std::time::Instant::now();
+        match ending {
+            "logout" => {
+                let (status, _, body) =
+                    crate::util::http(server.addr, "POST", "/logout", &[("Cookie", &cookie)]);
+                assert_eq!(status, 200, "{body}");
+            }
+            _ => server.kill(),
+        }
+        let output = child.wait_with_output().expect("wait");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{ending}: {:?}",
+            started.elapsed()
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let (code, says) = match ending {
+            "logout" => (6, "the server ended the session"),
+            _ => (3, "the server went away"),
+        };
+        assert_eq!(output.status.code(), Some(code), "{ending}: {stderr}");
+        assert!(stderr.contains(says), "{ending}: {stderr}");
+        drop(stdin);
+    }
+}
+
+/// On a terminal a person types `EVENT [JSON…]`; a typo is said and skipped, not fatal.
+/// `script` (util-linux) gives connect a pseudo-terminal for stdin.
+#[test]
+fn typed_lines_on_a_terminal_emit_and_a_typo_is_skipped() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let test = "typed_lines_on_a_terminal_emit_and_a_typo_is_skipped";
+    if Command::new("script").arg("--version").output().is_err() {
+        crate::util::missing_peer(test, "`script` (util-linux) is not installed");
+        return;
+    }
+    let sb = Sandbox::new();
+    let cookie = cookie(&sb);
+    let server = serve(&sb, &["--secret", SECRET]);
+    let command = format!(
+        "{} connect {} --cookie '{cookie}' --stdin --ack --event none --timeout 10s",
+        crate::util::bin(),
+        server.url()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn script");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // Typed keys reach the terminal as they are typed: a line ends with Enter (CR), the input
+    // with Ctrl-D.
+    for keys in [
+        "echo \"hi\" 42 {\"a\":[1]}\r",
+        "echo hello\r",
+        "echo [1]\r",
+        "{\"event\":\"echo\",\"args\":[\"json\"]}\r",
+        "\x04",
+    ] {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        stdin.write_all(keys.as_bytes()).expect("type");
+    }
+    let output = child.wait_with_output().expect("wait");
+    // The terminal echoes what was typed and merges stdout and stderr.
+    let screen = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+    assert_eq!(output.status.code(), Some(0), "{screen}");
+    let acks: Vec<&str> = screen.lines().filter(|l| l.starts_with('[')).collect();
+    assert_eq!(
+        acks,
+        [r#"["hi",42,{"a":[1]}]"#, "[[1]]", r#"["json"]"#],
+        "{screen}"
+    );
+    assert!(
+        screen.contains("sio-auth: line 2: the arguments after echo are not JSON values")
+            && screen.contains("; not sent"),
+        "{screen}"
     );
 }

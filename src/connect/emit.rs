@@ -1,8 +1,12 @@
-//! `--emit` and `--ack`: the emits, sent in order once the namespace accepts the socket; with
-//! `--ack` one at a time, each waiting for its ack, so acks print in emit order and at most one
-//! is outstanding (rust_socketio 0.6 draws ack ids at random from 0..999: two outstanding acks
-//! could share one).
+//! `--emit`, `--stdin` and `--ack`: the emits, sent in order once the namespace accepts the
+//! socket (`--stdin`'s as their lines arrive); an emit that asks for an ack is sent alone and
+//! waited for, so acks print in emit order and at most one is outstanding (rust_socketio 0.6
+//! draws ack ids at random from 0..999: two outstanding acks could share one).
+//!
+//! The [`Outbox`] outlives a connection: after a reconnection (`--reconnect`) the emits not yet
+//! sent go on the new one, and so does the one whose ack never came.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Write as _};
 use std::time::Duration;
@@ -15,11 +19,12 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
+use super::input::{Input, read_stdin};
 use super::output::args_of;
-use super::plan::{DEFAULT_CONNECT_TIMEOUT, Plan};
+use super::plan::{DEFAULT_CONNECT_TIMEOUT, Emit, Plan};
 use crate::exit::{Exit, failure};
 
-/// The client of an accepted socket, to emit with.
+/// The client of an accepted socket, to emit with, and where its acks go.
 pub(super) struct Handle(pub(super) Client);
 
 impl fmt::Debug for Handle {
@@ -28,10 +33,10 @@ impl fmt::Debug for Handle {
     }
 }
 
-/// An ack as it came: the index of its emit, its payload, when.
+/// An ack as it came: the number of its emit, its payload, when.
 #[derive(Debug)]
 pub(super) struct Ack {
-    index: usize,
+    number: u64,
     payload: Payload,
     at: Instant,
 }
@@ -49,86 +54,157 @@ pub(super) async fn sleep_until_some(at: Option<Instant>) {
     }
 }
 
-/// The emits still to send, and the ack awaited.
+/// An emit sent with an ack request, not yet acknowledged.
 #[derive(Debug)]
-pub(super) struct Emitter {
-    handle: Handle,
-    acks: mpsc::UnboundedSender<Ack>,
-    next: usize,
-    /// The emit whose ack is awaited, and when it was sent.
-    awaited: Option<(usize, Instant)>,
+struct Awaited {
+    number: u64,
+    emit: Emit,
+    sent_at: Instant,
 }
 
-impl Emitter {
-    pub(super) fn new(handle: Handle, acks: mpsc::UnboundedSender<Ack>) -> Self {
+/// What is still to send, from `--emit` and `--stdin`, across connections.
+#[derive(Debug)]
+pub(super) struct Outbox {
+    queue: VecDeque<Emit>,
+    /// `--stdin`'s lines until its end, or until a line ended the reading.
+    stdin: Option<mpsc::UnboundedReceiver<Input>>,
+    /// A malformed stdin line, once every emit before it is sent.
+    malformed: Option<String>,
+    awaited: Option<Awaited>,
+    /// Emits sent so far: the number of the next.
+    sent: u64,
+}
+
+impl Outbox {
+    pub(super) fn new(plan: &Plan) -> Self {
         Self {
-            handle,
-            acks,
-            next: 0,
+            queue: plan.emits.iter().cloned().collect(),
+            stdin: plan.stdin.then(|| read_stdin(plan.ack)),
+            malformed: None,
             awaited: None,
+            sent: 0,
         }
     }
 
-    pub(super) fn awaited(&self) -> Option<(usize, Instant)> {
+    /// Nothing left to send or to wait for.
+    pub(super) fn is_done(&self) -> bool {
+        self.queue.is_empty()
+            && self.stdin.is_none()
+            && self.malformed.is_none()
+            && self.awaited.is_none()
+    }
+
+    /// The event and send time of the emit whose ack is awaited.
+    pub(super) fn awaited(&self) -> Option<(&str, Instant)> {
         self.awaited
+            .as_ref()
+            .map(|a| (a.emit.event.as_str(), a.sent_at))
     }
 
-    pub(super) fn is_done(&self, plan: &Plan) -> bool {
-        self.awaited.is_none() && self.next >= plan.emits.len()
+    /// A new connection: the emit whose ack the last one never got goes again, first.
+    pub(super) fn reconnected(&mut self) {
+        if let Some(awaited) = self.awaited.take() {
+            self.queue.push_front(awaited.emit);
+        }
     }
 
-    /// Sends the emits that need not wait: all of them without `--ack`, else the next one.
-    pub(super) async fn send_ready(&mut self, plan: &Plan) -> anyhow::Result<()> {
-        while self.awaited.is_none() && self.next < plan.emits.len() {
-            let index = self.next;
-            let emit = &plan.emits[index];
+    /// The next line from stdin; never, without `--stdin` or after its end.
+    pub(super) async fn next_line(&mut self) -> Option<Input> {
+        match &mut self.stdin {
+            Some(lines) => lines.recv().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Takes in what stdin gave: `None` is its end.
+    pub(super) fn take_line(&mut self, input: Option<Input>) -> anyhow::Result<()> {
+        match input {
+            Some(Input::Emit(emit)) => self.queue.push_back(emit),
+            Some(Input::Malformed(why)) => {
+                self.stdin = None;
+                self.malformed = Some(why);
+            }
+            Some(Input::Failed(e)) => {
+                return Err(failure(
+                    Exit::Io,
+                    anyhow::Error::new(e).context("cannot read stdin"),
+                ));
+            }
+            None => self.stdin = None,
+        }
+        Ok(())
+    }
+
+    /// Sends what need not wait: every emit up to and including the first that asks for an ack.
+    /// Returns whether anything was sent.
+    pub(super) async fn send_ready(
+        &mut self,
+        plan: &Plan,
+        handle: &Handle,
+        acks: &mpsc::UnboundedSender<Ack>,
+    ) -> anyhow::Result<bool> {
+        let mut sent_any = false;
+        while self.awaited.is_none() {
+            let Some(emit) = self.queue.pop_front() else {
+                if let Some(why) = self.malformed.take() {
+                    return Err(failure(Exit::Usage, anyhow::anyhow!("{why}")));
+                }
+                break;
+            };
+            let number = self.sent;
             let payload = Payload::Text(emit.args.clone());
-            let sent = if plan.ack {
-                let acks = self.acks.clone();
+            let sent_at = Instant::now();
+            let sent = if emit.ack {
+                let acks = acks.clone();
                 let callback = move |payload: Payload, _: Client| -> BoxFuture<'static, ()> {
                     let _ = acks.send(Ack {
-                        index,
+                        number,
                         payload,
                         at: Instant::now(),
                     });
                     Box::pin(async {})
                 };
-                self.awaited = Some((index, Instant::now()));
                 // The library's own timeout only drops a late ack: ours decides, a bit sooner.
                 let patience = ack_timeout(plan) + Duration::from_secs(1);
-                self.handle
+                handle
                     .0
                     .emit_with_ack(emit.event.as_str(), payload, patience, callback)
                     .await
             } else {
-                self.handle.0.emit(emit.event.as_str(), payload).await
+                handle.0.emit(emit.event.as_str(), payload).await
             };
-            sent.map_err(|e| {
-                failure(
+            if let Err(e) = sent {
+                return Err(failure(
                     Exit::Network,
                     anyhow::anyhow!("cannot emit {}: {}", emit.event, crate::exit::one_line(&e)),
-                )
-            })?;
-            self.next += 1;
+                ));
+            }
+            if emit.ack {
+                self.awaited = Some(Awaited {
+                    number,
+                    emit,
+                    sent_at,
+                });
+            }
+            self.sent += 1;
+            sent_any = true;
         }
-        Ok(())
+        Ok(sent_any)
     }
 
-    /// Prints the awaited ack; any other (a second part of a binary ack) is ignored.
-    pub(super) fn acked(&mut self, plan: &Plan, ack: &Ack) -> anyhow::Result<()> {
-        let Some((index, sent_at)) = self.awaited else {
-            return Ok(());
+    /// Prints the awaited ack and returns true; any other (a late ack of an emit from before a
+    /// reconnection, a second part of a binary ack) is ignored.
+    pub(super) fn acked(&mut self, plan: &Plan, ack: &Ack) -> anyhow::Result<bool> {
+        let Some(awaited) = self.awaited.take_if(|a| a.number == ack.number) else {
+            return Ok(false);
         };
-        if ack.index != index {
-            return Ok(());
-        }
-        self.awaited = None;
-        let rtt = ack.at.saturating_duration_since(sent_at);
-        let line = ack_line(plan, &plan.emits[index].event, &ack.payload, rtt);
+        let rtt = ack.at.saturating_duration_since(awaited.sent_at);
+        let line = ack_line(plan, &awaited.emit.event, &ack.payload, rtt);
         let mut out = io::stdout().lock();
         writeln!(out, "{line}")
             .and_then(|()| out.flush())
-            .context("cannot write to stdout")
+            .context("cannot write to stdout")?;
+        Ok(true)
     }
 }
 

@@ -7,7 +7,8 @@
 //! it must never retry after a refusal.
 //!
 //! The modules: [`plan`] (the command line resolved before any traffic), [`login`] (`--login`'s
-//! GET), [`session`] (the transport, the attempts and the one loop), [`output`] (stdout).
+//! GET), [`session`] (the transport, the attempts and the one loop), [`emit`] (what `--emit` and
+//! `--stdin` send, and the acks), [`input`] (`--stdin`'s lines), [`output`] (stdout).
 //!
 //! Behaviour, as documented to users:
 //! * The cookie: with an `=` it is a pair or a whole Cookie header, sent as is; without, it is the
@@ -41,6 +42,7 @@
 //!   disconnect (`41`), like socket.io-client. `--timeout` still bounds the time without progress.
 
 mod emit;
+mod input;
 mod login;
 mod output;
 mod plan;

@@ -76,8 +76,11 @@ pub(super) struct Plan {
     pub(super) reconnect: bool,
     /// `--emit`s, in order.
     pub(super) emits: Vec<Emit>,
-    /// `--ack`: every emit asks for an acknowledgement.
+    /// `--ack`: every `--emit` asks for an acknowledgement (and a `--stdin` line that does not
+    /// say otherwise).
     pub(super) ack: bool,
+    /// `--stdin`: more emits come from stdin, one per line, after the `--emit`s.
+    pub(super) stdin: bool,
     /// `--auth`: a JSON object, possibly a credential (a token), so it never prints.
     pub(super) auth: Option<Auth>,
 }
@@ -87,6 +90,8 @@ pub(super) struct Plan {
 pub(super) struct Emit {
     pub(super) event: String,
     pub(super) args: Vec<Value>,
+    /// Whether it asks for an acknowledgement.
+    pub(super) ack: bool,
 }
 
 /// The CONNECT auth payload.
@@ -100,7 +105,7 @@ impl fmt::Debug for Auth {
 }
 
 /// `--emit EVENT [ARGS]`: ARGS is a JSON array of the arguments, or one JSON value as the only one.
-pub(super) fn emit(parts: &[String]) -> anyhow::Result<Emit> {
+pub(super) fn emit(parts: &[String], ack: bool) -> anyhow::Result<Emit> {
     let (event, args) = match parts {
         [event] => (event, Vec::new()),
         [event, args] => {
@@ -120,6 +125,7 @@ pub(super) fn emit(parts: &[String]) -> anyhow::Result<Emit> {
     Ok(Emit {
         event: event.clone(),
         args,
+        ack,
     })
 }
 
@@ -210,9 +216,10 @@ impl Plan {
             emits: args
                 .emits
                 .iter()
-                .map(|parts| emit(parts))
+                .map(|parts| emit(parts, args.ack))
                 .collect::<anyhow::Result<_>>()?,
             ack: args.ack,
+            stdin: args.stdin,
             auth: args.auth.as_ref().map(|a| auth(a.expose())).transpose()?,
         })
     }

@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
-use super::emit::{Emitter, Handle, ack_timeout, sleep_until_some};
+use super::emit::{Handle, Outbox, ack_timeout, sleep_until_some};
 use super::login::login;
 use super::output::{print_event, printable};
 use super::plan::{
@@ -141,8 +141,8 @@ impl Tls {
 #[derive(Debug)]
 pub(super) struct Progress {
     pub(super) printed: u64,
-    /// Every `--emit` was sent (and acked, with `--ack`): never again after a reconnection.
-    pub(super) emitted: bool,
+    /// What `--emit` and `--stdin` still have to send: each goes once, across reconnections.
+    pub(super) outbox: Outbox,
     failures: u32,
 }
 
@@ -157,7 +157,7 @@ pub(super) async fn session(plan: &Plan) -> anyhow::Result<Exit> {
     let mut progress = Progress {
         printed: 0,
         failures: 0,
-        emitted: false,
+        outbox: Outbox::new(plan),
     };
     // Bounded by --timeout across retries: each success moves it.
     let mut deadline = plan.next_deadline();
@@ -343,45 +343,48 @@ async fn attempt(
     *deadline = plan.next_deadline();
     last_error = None;
 
-    // The emits go once, on the first connection; the client is held only until they are done
+    // The emits go once, across connections; the client is held only while some are left
     // (while it is held, the channel cannot close: a broken connection shows as an error).
+    progress.outbox.reconnected();
     let (acks_tx, mut acks) = mpsc::unbounded_channel();
     let mut emitter = match handle {
-        Some(handle) if !progress.emitted => Some(Emitter::new(handle, acks_tx)),
+        Some(handle) if !progress.outbox.is_done() => Some(handle),
         _ => None,
     };
     loop {
-        if let Some(sending) = &mut emitter {
-            sending.send_ready(plan).await?;
-            if sending.is_done(plan) {
+        if let Some(handle) = &emitter {
+            if progress.outbox.send_ready(plan, handle, &acks_tx).await? {
+                *deadline = plan.next_deadline();
+            }
+            if progress.outbox.is_done() {
                 emitter = None;
-                progress.emitted = true;
                 if plan.count.is_none_or(|count| progress.printed >= count) {
                     return Ok(Ended::Done);
                 }
-                *deadline = plan.next_deadline();
             }
         }
-        let awaited = emitter.as_ref().and_then(Emitter::awaited);
+        let awaited = progress.outbox.awaited().map(|(_, sent_at)| sent_at);
         let wake = match awaited {
-            Some((_, sent_at)) => Some(sent_at + ack_timeout(plan)),
+            Some(sent_at) => Some(sent_at + ack_timeout(plan)),
             None => *deadline,
         };
         let signal = tokio::select! {
             signal = rx.recv() => signal,
             Some(ack) = acks.recv() => {
-                if let Some(sending) = &mut emitter {
-                    sending.acked(plan, &ack)?;
+                if progress.outbox.acked(plan, &ack)? {
+                    *deadline = plan.next_deadline();
                 }
                 continue;
             }
+            line = progress.outbox.next_line(), if emitter.is_some() => {
+                progress.outbox.take_line(line)?;
+                continue;
+            }
             () = sleep_until_some(wake) => {
-                return Ok(Ended::TimedOut(match awaited {
-                    Some((index, _)) => format!(
-                        "no ack for --emit {} within {}",
-                        plan.emits[index].event,
-                        show_timeout(plan)
-                    ),
+                return Ok(Ended::TimedOut(match progress.outbox.awaited() {
+                    Some((event, _)) => {
+                        format!("no ack for emit {event} within {}", show_timeout(plan))
+                    }
                     None => format!("no event within {}", show_timeout(plan)),
                 }));
             }
@@ -484,7 +487,7 @@ fn client_builder(
     builder
         .on(Event::Connect, {
             let tx = tx.clone();
-            let wants_client = !plan.emits.is_empty();
+            let wants_client = !plan.emits.is_empty() || plan.stdin;
             move |payload: Payload, client: Client| -> BoxFuture<'static, ()> {
                 // rust_socketio maps a server event named "open" to Event::Connect too; the real
                 // CONNECT carries the empty string.
