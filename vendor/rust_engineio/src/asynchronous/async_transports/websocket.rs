@@ -10,11 +10,10 @@ use futures_util::stream::StreamExt;
 use futures_util::Stream;
 use http::HeaderMap;
 use tokio::sync::RwLock;
-use tokio_tungstenite::connect_async;
 use tungstenite::client::IntoClientRequest;
 use url::Url;
 
-use super::websocket_general::AsyncWebsocketGeneralTransport;
+use super::websocket_general::{connect, AsyncWebsocketGeneralTransport};
 
 /// An asynchronous websocket transport type.
 /// This type only allows for plain websocket
@@ -38,7 +37,7 @@ impl WebsocketTransport {
             req.headers_mut().extend(map);
         }
 
-        let (ws_stream, _) = connect_async(req).await?;
+        let ws_stream = connect(req, None).await?;
         let (sen, rec) = ws_stream.split();
 
         let inner = AsyncWebsocketGeneralTransport::new(sen, rec).await;

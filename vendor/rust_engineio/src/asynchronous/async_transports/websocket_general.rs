@@ -8,11 +8,28 @@ use futures_util::{
     FutureExt, SinkExt, Stream, StreamExt,
 };
 use tokio::{net::TcpStream, sync::Mutex};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use tungstenite::Message;
+use tokio_tungstenite::{
+    connect_async_tls_with_config, Connector, MaybeTlsStream, WebSocketStream,
+};
+use tungstenite::{handshake::client::Request, Message};
 
 type AsyncWebsocketSender = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
 type AsyncWebsocketReceiver = SplitStream<WebSocketStream<MaybeTlsStream<TcpStream>>>;
+
+/// Opens a WebSocket (`ws://`, or `wss://` through `connector`) with TCP_NODELAY set.
+///
+/// Engine.IO writes small frames back to back (the socket.io `CONNECT` right after the
+/// handshake, an ack right after an event). With Nagle's algorithm on, a frame written while
+/// the previous one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux, up to
+/// 200 ms elsewhere). socket.io-client (through `ws`) disables Nagle on every socket too.
+pub(crate) async fn connect(
+    request: Request,
+    connector: Option<Connector>,
+) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>> {
+    let (ws_stream, _) =
+        connect_async_tls_with_config(request, None, /*disable_nagle=*/ true, connector).await?;
+    Ok(ws_stream)
+}
 
 /// A general purpose asynchronous websocket transport type. Holds
 /// the sender and receiver stream of a websocket connection
@@ -127,5 +144,31 @@ impl Stream for AsyncWebsocketGeneralTransport {
                 None => return Poll::Ready(None),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use tokio::net::TcpListener;
+    use tungstenite::client::IntoClientRequest;
+
+    #[tokio::test]
+    async fn websocket_is_opened_with_nodelay() -> Result<()> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            tokio_tungstenite::accept_async(stream).await.unwrap()
+        });
+        let request =
+            format!("ws://{addr}/engine.io/?EIO=4&transport=websocket").into_client_request()?;
+        let ws_stream = connect(request, None).await?;
+        server.await.unwrap();
+        match ws_stream.get_ref() {
+            MaybeTlsStream::Plain(stream) => assert!(stream.nodelay()?),
+            _ => panic!("a ws:// URL must give a plain TCP stream"),
+        }
+        Ok(())
     }
 }

@@ -11,12 +11,11 @@ use futures_util::StreamExt;
 use http::HeaderMap;
 use native_tls::TlsConnector;
 use tokio::sync::RwLock;
-use tokio_tungstenite::connect_async_tls_with_config;
 use tokio_tungstenite::Connector;
 use tungstenite::client::IntoClientRequest;
 use url::Url;
 
-use super::websocket_general::AsyncWebsocketGeneralTransport;
+use super::websocket_general::{connect, AsyncWebsocketGeneralTransport};
 
 /// An asynchronous websocket transport type.
 /// This type only allows for secure websocket
@@ -45,20 +44,7 @@ impl WebsocketSecureTransport {
             req.headers_mut().extend(map);
         }
 
-        // `disable_nagle` Sets the value of the TCP_NODELAY option on this socket.
-        //
-        // If set to `true`, this option disables the Nagle algorithm.
-        // This means that segments are always sent as soon as possible, even if there is only a small amount of data.
-        // When `false`, data is buffered until there is a sufficient amount to send out, thereby avoiding the frequent sending of small packets.
-        //
-        // See the docs: https://docs.rs/tokio/latest/tokio/net/struct.TcpStream.html#method.set_nodelay
-        let (ws_stream, _) = connect_async_tls_with_config(
-            req,
-            None,
-            /*disable_nagle=*/ false,
-            tls_config.map(Connector::NativeTls),
-        )
-        .await?;
+        let ws_stream = connect(req, tls_config.map(Connector::NativeTls)).await?;
 
         let (sen, rec) = ws_stream.split();
         let inner = AsyncWebsocketGeneralTransport::new(sen, rec).await;
