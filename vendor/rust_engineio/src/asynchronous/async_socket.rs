@@ -65,8 +65,8 @@ impl Socket {
         }
     }
 
-    /// Opens the connection to a specified server. The first Pong packet is sent
-    /// to the server to trigger the Ping-cycle.
+    /// Opens the connection to a specified server. Nothing is sent: in Engine.IO v4 the server
+    /// starts the heartbeat (it pings, the client answers each ping with a pong).
     pub async fn connect(&self) -> Result<()> {
         // SAFETY: Has valid handshake due to type
         self.connected.store(true, Ordering::Release);
@@ -78,9 +78,6 @@ impl Socket {
 
         // set the last ping to now and set the connected state
         *self.last_ping.lock().await = Instant::now();
-
-        // emit a pong packet to keep trigger the ping cycle on the server
-        self.emit(Packet::new(PacketId::Pong, Bytes::new())).await?;
 
         Ok(())
     }

@@ -292,8 +292,8 @@ impl Client {
         self.socket.disconnect()
     }
 
-    /// Opens the connection to a specified server. The first Pong packet is sent
-    /// to the server to trigger the Ping-cycle.
+    /// Opens the connection to a specified server. Nothing is sent: in Engine.IO v4 the server
+    /// starts the heartbeat (it pings, the client answers each ping with a pong).
     pub fn connect(&self) -> Result<()> {
         self.socket.connect()
     }

@@ -33,8 +33,8 @@ impl Client {
         self.socket.disconnect().await
     }
 
-    /// Opens the connection to a specified server. The first Pong packet is sent
-    /// to the server to trigger the Ping-cycle.
+    /// Opens the connection to a specified server. Nothing is sent: in Engine.IO v4 the server
+    /// starts the heartbeat (it pings, the client answers each ping with a pong).
     pub async fn connect(&self) -> Result<()> {
         self.socket.connect().await
     }
@@ -97,6 +97,92 @@ mod test {
     use futures_util::StreamExt;
     use native_tls::TlsConnector;
     use url::Url;
+
+    /// Engine.IO v4: the server pings and the client only answers. The client once wrote an
+    /// unsolicited pong (`3`) as soon as it connected, ahead of its first real packet.
+    #[tokio::test]
+    async fn connect_sends_no_unsolicited_pong() -> Result<()> {
+        use futures_util::SinkExt;
+        use tungstenite::Message;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+            let open = r#"0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000}"#;
+            ws.send(Message::text(open)).await.unwrap();
+            // The first frame the client writes after the handshake.
+            loop {
+                match ws.next().await {
+                    Some(Ok(Message::Text(text))) => return text,
+                    Some(Ok(_)) => continue,
+                    other => panic!("the client wrote nothing: {other:?}"),
+                }
+            }
+        });
+        let url = Url::parse(&format!("ws://{addr}/"))?;
+        let client = ClientBuilder::new(url).build_websocket().await?;
+        client.connect().await?;
+        client.emit(Packet::new(PacketId::Message, "first")).await?;
+        assert_eq!(server.await.unwrap(), "4first");
+        Ok(())
+    }
+
+    /// The upgrade from polling still probes (`2probe`, `3probe`) and upgrades (`5`), and
+    /// then writes no pong either.
+    #[tokio::test]
+    async fn upgrade_sends_probe_and_upgrade_but_no_pong() -> Result<()> {
+        use futures_util::SinkExt;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tungstenite::Message;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move {
+            // The polling handshake: one GET, answered with the open packet.
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            while !request.ends_with(b"\r\n\r\n") {
+                let mut byte = [0u8; 1];
+                stream.read_exact(&mut byte).await.unwrap();
+                request.push(byte[0]);
+            }
+            let open =
+                r#"0{"sid":"s","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000}"#;
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{open}",
+                open.len()
+            );
+            stream.write_all(response.as_bytes()).await.unwrap();
+            drop(stream);
+            // The WebSocket: every text frame up to the first message.
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+            let mut frames = Vec::new();
+            while let Some(Ok(message)) = ws.next().await {
+                if let Message::Text(text) = message {
+                    if text == "2probe" {
+                        ws.send(Message::text("3probe")).await.unwrap();
+                    }
+                    let done = text.starts_with('4');
+                    frames.push(text);
+                    if done {
+                        break;
+                    }
+                }
+            }
+            frames
+        });
+        let url = Url::parse(&format!("http://{addr}/"))?;
+        let client = ClientBuilder::new(url)
+            .build_websocket_with_upgrade()
+            .await?;
+        client.connect().await?;
+        client.emit(Packet::new(PacketId::Message, "first")).await?;
+        assert_eq!(server.await.unwrap(), ["2probe", "5", "4first"]);
+        Ok(())
+    }
 
     /// The purpose of this test is to check whether the Client is properly cloneable or not.
     /// As the documentation of the engine.io client states, the object needs to maintain it's internal
