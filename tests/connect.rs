@@ -9,7 +9,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use predicates::prelude::*;
 
-use crate::util::{Peer, Sandbox, free_port, node_io_server, serve, serve_on};
+use crate::util::{
+    Peer, Sandbox, free_port, node_io_server, scripted_send, scripted_socket_io, scripted_text,
+    serve, serve_on,
+};
 
 const SECRET: &str = "connect-tests-secret-0123456789abcdef";
 /// Upper bound for any one run, so a regression hangs no test.
@@ -834,4 +837,27 @@ fn a_session_the_server_ends_exits_6() {
             "{case}: {stderr}"
         );
     }
+}
+
+/// rust_engineio 0.6 wrote a pong (`3`) as soon as the WebSocket opened, unasked (in Engine.IO v4
+/// the server pings), and against Node's server the namespace `CONNECT` behind it then waited
+/// ~40 ms for a delayed ACK. With the patched copy (vendor/rust_engineio, patch 2) the first
+/// frame after the open packet is the `CONNECT`.
+#[test]
+fn the_first_frame_on_the_websocket_is_the_namespace_connect() {
+    let sb = Sandbox::new();
+    let (url, server) = scripted_socket_io(|ws, first| {
+        scripted_send(ws, r#"40{"sid":"n1"}"#);
+        scripted_send(ws, r#"42["data",7]"#);
+        // Until the client goes.
+        while scripted_text(ws).is_some() {}
+        first
+    });
+    sio_auth(&sb)
+        .args(["connect", &url, "--transport", "websocket", "--count", "1"])
+        .args(["--timeout", "10s"])
+        .assert()
+        .code(0)
+        .stdout("7\n");
+    assert_eq!(server.join().expect("the server thread"), "40");
 }

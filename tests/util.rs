@@ -531,3 +531,48 @@ pub(crate) fn response_status(addr: std::net::SocketAddr, request: &[u8]) -> u16
         .and_then(|s| s.parse().ok())
         .unwrap_or(0)
 }
+
+/// One WebSocket of a scripted Socket.IO server (see [`scripted_socket_io`]).
+pub(crate) type ScriptedWs = tokio_tungstenite::tungstenite::WebSocket<std::net::TcpStream>;
+
+/// A Socket.IO server that accepts one WebSocket (`--transport websocket`), sends the Engine.IO
+/// open packet, reads the client's first text frame and hands it with the socket to `script`,
+/// for what the real servers never do (acks out of order) or cannot show (the frames a client
+/// writes). Returns the URL and the thread, whose result is the script's.
+pub(crate) fn scripted_socket_io<T: Send + 'static>(
+    script: impl FnOnce(&mut ScriptedWs, String) -> T + Send + 'static,
+) -> (String, std::thread::JoinHandle<T>) {
+    use tokio_tungstenite::tungstenite::{Message, accept};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("timeout");
+        let mut ws = accept(stream).expect("the WebSocket handshake");
+        let open = r#"0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
+        ws.send(Message::text(open)).expect("open");
+        let first = scripted_text(&mut ws).expect("a frame from the client");
+        script(&mut ws, first)
+    });
+    (url, server)
+}
+
+/// The next text frame the client wrote; `None` once it is gone.
+pub(crate) fn scripted_text(ws: &mut ScriptedWs) -> Option<String> {
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match ws.read() {
+            Ok(Message::Text(text)) => return Some(text.as_str().to_owned()),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Sends one text frame.
+pub(crate) fn scripted_send(ws: &mut ScriptedWs, text: &str) {
+    use tokio_tungstenite::tungstenite::Message;
+    ws.send(Message::text(text)).expect("send");
+}
