@@ -3,7 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::util::{Peer, Sandbox, node_fixture, node_io_server, serve};
+use crate::util::{
+    Peer, Sandbox, node_fixture, node_io_server, scripted_send, scripted_socket_io, scripted_text,
+    serve,
+};
 
 const SECRET: &str = "emit-tests-secret-0123456789abcdef";
 
@@ -593,4 +596,61 @@ fn typed_lines_on_a_terminal_emit_and_a_typo_is_skipped() {
             && screen.contains("; not sent"),
         "{screen}"
     );
+}
+
+/// The emits a scripted server got, as (ack id, arguments), from `42<id>["echo",…]` frames.
+fn emitted(frame: &str) -> Option<(String, Vec<Value>)> {
+    let rest = frame.strip_prefix("42")?;
+    let id: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let Ok(Value::Array(mut packet)) = serde_json::from_str(&rest[id.len()..]) else {
+        return None;
+    };
+    packet.remove(0);
+    Some((id, packet))
+}
+
+/// rust_socketio 0.6 drew each ack id at random from 0..999, so two acks could share one (one
+/// answer then went to both callbacks). The patched copy (vendor/rust_socketio, patch 1) counts
+/// 0, 1, 2, … per client, as socket.io-client does.
+#[test]
+fn ack_ids_count_up_from_zero() {
+    let sb = Sandbox::new();
+    let (url, server) = scripted_socket_io(|ws, mut frame| {
+        while frame != "40" {
+            frame = scripted_text(ws).expect("the namespace CONNECT");
+        }
+        scripted_send(ws, r#"40{"sid":"n1"}"#);
+        let mut ids = Vec::new();
+        while ids.len() < 3 {
+            let Some((id, args)) = scripted_text(ws).as_deref().and_then(emitted) else {
+                break;
+            };
+            scripted_send(ws, &format!("43{id}{}", Value::Array(args)));
+            ids.push(id);
+        }
+        while scripted_text(ws).is_some() {}
+        ids
+    });
+    let output = connect(
+        &sb,
+        &url,
+        "express.sid=x",
+        &[
+            "--transport",
+            "websocket",
+            "--emit",
+            "echo",
+            "1",
+            "--emit",
+            "echo",
+            "2",
+            "--emit",
+            "echo",
+            "3",
+            "--ack",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(lines(&output), ["[1]", "[2]", "[3]"]);
+    assert_eq!(server.join().expect("the server thread"), ["0", "1", "2"]);
 }

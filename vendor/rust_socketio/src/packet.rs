@@ -6,6 +6,7 @@ use serde::de::IgnoredAny;
 use std::convert::TryFrom;
 use std::fmt::Write;
 use std::str::from_utf8 as str_from_utf8;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// An enumeration of the different `Packet` types in the `socket.io` protocol.
 #[derive(Debug, Copy, Clone, Eq, PartialEq)]
@@ -277,9 +278,30 @@ impl TryFrom<&Bytes> for Packet {
     }
 }
 
+/// The next ack id from a client's counter: 0, 1, 2, … as socket.io-client counts, back to 0
+/// after `i32::MAX` (an id is never negative).
+///
+/// Ids must be unique among the acks a client is waiting for: an ack is matched to its callback
+/// by id alone. Drawn at random from a small range, two outstanding acks could share one, and
+/// one answer would then go to both callbacks (or to the wrong one).
+pub(crate) fn next_ack_id(counter: &AtomicI32) -> i32 {
+    counter.fetch_add(1, Ordering::Relaxed) & i32::MAX
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn ack_ids_count_up_and_wrap_to_zero() {
+        let counter = AtomicI32::new(0);
+        let ids: Vec<i32> = (0..3).map(|_| next_ack_id(&counter)).collect();
+        assert_eq!(ids, [0, 1, 2]);
+        let counter = AtomicI32::new(i32::MAX);
+        assert_eq!(next_ack_id(&counter), i32::MAX);
+        assert_eq!(next_ack_id(&counter), 0);
+        assert_eq!(next_ack_id(&counter), 1);
+    }
 
     #[test]
     /// This test suite is taken from the explanation section here:

@@ -1,15 +1,14 @@
 use super::callback::Callback;
-use crate::packet::{Packet, PacketId};
+use crate::packet::{next_ack_id, Packet, PacketId};
 use crate::Error;
 pub(crate) use crate::{event::Event, payload::Payload};
-use rand::{thread_rng, Rng};
 use serde_json::Value;
 
 use crate::client::callback::{SocketAnyCallback, SocketCallback};
 use crate::error::Result;
 use std::collections::HashMap;
 use std::ops::DerefMut;
-use std::sync::{Arc, Mutex};
+use std::sync::{atomic::AtomicI32, Arc, Mutex};
 use std::time::Duration;
 use std::time::Instant;
 
@@ -37,6 +36,8 @@ pub struct RawClient {
     on: Arc<Mutex<HashMap<Event, Callback<SocketCallback>>>>,
     on_any: Arc<Mutex<Option<Callback<SocketAnyCallback>>>>,
     outstanding_acks: Arc<Mutex<Vec<Ack>>>,
+    /// The id of the next ack asked for.
+    ack_ids: Arc<AtomicI32>,
     // namespace, for multiplexing messages
     nsp: String,
     // Data send in the opening packet (commonly used as for auth)
@@ -61,6 +62,7 @@ impl RawClient {
             on,
             on_any,
             outstanding_acks: Arc::new(Mutex::new(Vec::new())),
+            ack_ids: Arc::new(AtomicI32::new(0)),
             auth,
         })
     }
@@ -203,7 +205,7 @@ impl RawClient {
         E: Into<Event>,
         D: Into<Payload>,
     {
-        let id = thread_rng().gen_range(0..999);
+        let id = next_ack_id(&self.ack_ids);
         let socket_packet =
             Packet::new_from_payload(data.into(), event.into(), &self.nsp, Some(id))?;
 
