@@ -11,7 +11,8 @@
 //! the rest of its text; an open packet's fields are the JSON's; a Socket.IO packet written back
 //! in its canonical form parses to the same packet; a verdict comes only from a connect or
 //! connect-error packet of the namespace asked about; an event's name and arguments are the
-//! JSON array of its data.
+//! JSON array of its data; an ack's id is the packet's and its arguments the JSON array of its
+//! data.
 
 use serde_json::Value;
 use sio_auth::wire::engine;
@@ -216,6 +217,18 @@ fn check_socket_packet(text: &str) {
             all.extend(args);
             let value: Value = serde_json::from_str(packet.data).expect("an event is JSON");
             assert_eq!(Value::Array(all), value, "{text:?}");
+        }
+        Some(Err(e)) => check_error(&e),
+    }
+    match packet.ack_args() {
+        None => assert!(
+            !matches!(packet.kind, Kind::Ack | Kind::BinaryAck),
+            "{text:?} has no ack"
+        ),
+        Some(Ok(ack)) => {
+            assert_eq!(Some(ack.id), packet.ack, "{text:?}");
+            let value: Value = serde_json::from_str(packet.data).expect("an ack is JSON");
+            assert_eq!(Value::Array(ack.args), value, "{text:?}");
         }
         Some(Err(e)) => check_error(&e),
     }

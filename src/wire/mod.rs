@@ -13,7 +13,8 @@
 //! * [`engine`]: Engine.IO 4 packets (`0` open, `2` ping, `4` message, …), the open packet's
 //!   JSON and the polling payload that batches packets with a record separator;
 //! * [`socket`]: Socket.IO 5 packets inside Engine.IO messages (`0` connect, `2` event,
-//!   `4` connect error, …), a namespace's verdict and an event's name and arguments.
+//!   `4` connect error, …), a namespace's verdict, an event's name and arguments and an ack's
+//!   id and arguments.
 //!
 //! ```
 //! use sio_auth::wire::{engine, socket};
@@ -64,6 +65,14 @@ pub enum WireError {
     /// An event packet's data is not a JSON array starting with the event's name.
     #[error("a malformed Socket.IO event ({why}): {text}")]
     BadEvent {
+        /// What is wrong with it.
+        why: &'static str,
+        /// The start of the packet's data.
+        text: Preview,
+    },
+    /// An ack packet without an ack id, or whose data is not a JSON array of arguments.
+    #[error("a malformed Socket.IO ack ({why}): {text}")]
+    BadAck {
         /// What is wrong with it.
         why: &'static str,
         /// The start of the packet's data.
@@ -183,6 +192,7 @@ mod tests {
                             packet.verdict("/"),
                             packet.refusal_message(),
                             packet.event(),
+                            packet.ack_args(),
                         );
                     }
                 }

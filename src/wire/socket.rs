@@ -204,6 +204,51 @@ impl<'a> Packet<'a> {
     }
 }
 
+/// An ACK: the id of the emit it answers and the arguments the server acked with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ack {
+    /// The ack id of the emit it answers.
+    pub id: u64,
+    /// The arguments, binary ones as their `{"_placeholder":true,"num":N}` (their bytes follow
+    /// as separate frames and are not read here).
+    pub args: Vec<Value>,
+}
+
+impl Packet<'_> {
+    /// An ACK's (or BINARY_ACK's) id and arguments.
+    ///
+    /// ```
+    /// use sio_auth::wire::socket::Packet;
+    /// let ack = Packet::parse(r#"3/admin,7["hi",{"n":1}]"#).unwrap().ack_args().unwrap().unwrap();
+    /// assert_eq!((ack.id, ack.args.len()), (7, 2));
+    /// assert!(Packet::parse("3[]").unwrap().ack_args().unwrap().is_err());
+    /// assert!(Packet::parse(r#"2["data",1]"#).unwrap().ack_args().is_none());
+    /// ```
+    ///
+    /// # Errors
+    /// `None` for a packet that is not an ack; [`WireError::BadAck`] for an ack without an id
+    /// or whose data is not a JSON array.
+    #[must_use]
+    pub fn ack_args(&self) -> Option<Result<Ack, WireError>> {
+        if !matches!(self.kind, Kind::Ack | Kind::BinaryAck) {
+            return None;
+        }
+        let bad = |why| WireError::BadAck {
+            why,
+            text: Preview::of(self.data),
+        };
+        let Some(id) = self.ack else {
+            return Some(Err(bad("no ack id")));
+        };
+        // serde_json stops at 128 levels of nesting: a deep array cannot exhaust the stack.
+        Some(match serde_json::from_str(self.data) {
+            Ok(Value::Array(args)) => Ok(Ack { id, args }),
+            Ok(_) => Err(bad("not a JSON array")),
+            Err(_) => Err(bad("not JSON")),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +375,47 @@ mod tests {
                 message,
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn acks_and_malformed_acks() {
+        for (text, id, args) in [
+            ("30[]", 0, vec![]),
+            (
+                r#"312["hi",{"n":1}]"#,
+                12,
+                vec![Value::from("hi"), serde_json::json!({"n": 1})],
+            ),
+            (r#"3/admin,7[null]"#, 7, vec![Value::Null]),
+            (
+                r#"61-/x,9[{"_placeholder":true,"num":0}]"#,
+                9,
+                vec![serde_json::json!({"_placeholder": true, "num": 0})],
+            ),
+            (
+                "318446744073709551615[\"é\"]",
+                u64::MAX,
+                vec![Value::from("é")],
+            ),
+        ] {
+            let ack = Packet::parse(text).unwrap().ack_args().unwrap().unwrap();
+            assert_eq!((ack.id, ack.args), (id, args), "{text:?}");
+        }
+        let deep = format!("31{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        for text in [
+            "3", "3[]", "3/x,[]", "31", "31{}", "31\"a\"", "31[", "31é", "61-[]", &deep,
+        ] {
+            let ack = Packet::parse(text).unwrap().ack_args().unwrap();
+            match ack {
+                Err(e @ WireError::BadAck { .. }) => {
+                    assert!(!e.to_string().contains('\n'), "{text:.20}: {e}");
+                }
+                other => panic!("{text:.20}: {other:?}"),
+            }
+        }
+        for text in [r#"2["a"]"#, "0", "4{}", r#"21["a"]"#] {
+            assert!(Packet::parse(text).unwrap().ack_args().is_none(), "{text}");
         }
     }
 
