@@ -101,7 +101,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__bench)
-            opts="-h -V --clients --mode --duration --transport --first-tick --forged --forged-kinds --handshakes --timeout --cookie --store --secret --secret-file --cookie-name --namespace --json --help --version"
+            opts="-h -V --clients --mode --duration --transport --first-tick --forged --forged-kinds --handshakes --timeout --cookie --store --secret --secret-file --cookie-name --namespace --json --emit --rate --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -160,6 +160,14 @@ _sio__auth() {
                     return 0
                     ;;
                 --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --emit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

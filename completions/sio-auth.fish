@@ -32,7 +32,7 @@ complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "verify" -d 'Check
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "audit" -d 'Find the weak secret behind signed session cookies: the built-in list of published secrets, then wordlists'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "revoke" -d 'Destroy sessions in the store; their live sockets are disconnected within a second'
-complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, many idle sockets, or emits and their ack round trips'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "help" -d 'Print the help of sio-auth or of one of its commands (as --help does)'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "man" -d 'Print the man page (roff) of sio-auth or of one of its commands'
@@ -133,10 +133,10 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l secret-file
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l cookie-name -d 'Name of the session cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s V -l version -d 'Print version'
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l clients -d 'Concurrent clients (cycle) or sockets to hold (hold)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l clients -d 'Concurrent clients (cycle), sockets to hold (hold) or sockets that emit (--emit)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l mode -d 'What each client does' -r -f -a "cycle\t'Connect, get authorized (or refused), disconnect, again, for --duration'
 hold\t'Open --clients sockets, keep them for --duration, measure the tick delay'"
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l duration -d 'How long to run the cycles, or to hold the sockets once connected (e.g. 30s, 5m)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l duration -d 'How long to run the cycles, or to hold the sockets or emit once all are connected (e.g. 30s, 5m)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l transport -d 'How clients connect (held sockets are always WebSockets)' -r -f -a "websocket\t'A WebSocket from the start'
 default\t'The official client\'s default: a polling handshake, then an upgrade to WebSocket'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l forged -d 'Share of connections (0 to 1) that send a forged cookie (cycle mode)' -r
@@ -159,13 +159,15 @@ duplicate\t'Two cookies of the name, a forged one first, then a valid one (the f
 control-character\t'A control character (NUL, LF, tab, DEL…) inside or after the signed value'
 multibyte\t'A multibyte character at the signature\'s boundary (as 43 bytes, or at its ends)'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l handshakes -d 'Stop after this many connections (cycle mode), or at --duration, whichever comes first' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l timeout -d 'How long each step may wait for the server: the TCP connect, the HTTP or WebSocket handshake, the namespace\'s verdict, the first event. A step past it counts as a failed connection (a timeout), and a cycle run ends at most this long after --duration (e.g. 500ms, 5s)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l timeout -d 'How long each step may wait for the server: the TCP connect, the HTTP or WebSocket handshake, the namespace\'s verdict, the first event; with --emit, each ack. A step past it counts as a failed connection (a timeout; with --emit, an ack past it counts under `timeouts`), and a cycle or emit run ends at most this long after --duration (e.g. 500ms, 5s)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie -d 'Send this Cookie header instead of signing fresh cookies' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l store -d 'Session store shared with the server: `redis://HOST:PORT/DB`. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret -d 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l secret-file -d 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]' -r -F
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l cookie-name -d 'Name of the session cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l namespace -d 'Namespace to join' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l emit -d 'The emit scenario: each socket emits EVENT with ARGS and an ack id, for --duration (see Emit below). ARGS: a JSON array of arguments, or one JSON value as the only argument (none: no argument)' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l rate -d 'With --emit: emits per second per socket, on a fixed schedule (open loop); without it, each socket emits again as soon as its last ack returns (closed loop)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l first-tick -d 'In cycle mode, also wait for the first event after being authorized'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l json -d 'Print the summary as one JSON object'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'

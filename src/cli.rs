@@ -105,7 +105,8 @@ pub(crate) enum Command {
     Connect(ConnectArgs),
     /// Destroy sessions in the store; their live sockets are disconnected within a second.
     Revoke(RevokeArgs),
-    /// Load-test a Socket.IO server: authorized handshakes per second, or many idle sockets.
+    /// Load-test a Socket.IO server: authorized handshakes per second, many idle sockets, or
+    /// emits and their ack round trips.
     Bench(BenchArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
@@ -725,8 +726,22 @@ each kind's verdicts. With --store, a session is created in that
 store for every signed cookie before the run, for servers that require one (sio-auth serve
 --require-session, an Express app on connect-redis).
 
-Output: one summary on stdout (--json: one JSON object); progress on stderr. In hold mode,
-`sio-auth bench: holding N sockets` is printed on stderr once all of them are connected.
+Emit (--emit EVENT [ARGS]): --clients sockets connect (authorized by the cookies as above) and,
+once all are in, each emits EVENT with an ack id for --duration: the next emit as soon as the
+ack of the last returns (closed loop), or with --rate R, R emits a second per socket on a fixed
+schedule (open loop) whatever the acks do. The round trip runs from the moment the emit was due
+(open loop: its slot in the schedule, so a send the load generator made late counts its delay,
+not hiding it: no coordinated omission; closed loop: when it was sent) to the ack's arrival.
+The summary gives acks/s and the round trip's p50/p90/p99/p99.9/max (an HDR histogram, 3
+significant digits), `late_sends` (open loop: emits sent over 1 ms after their slot),
+`timeouts` (an ack not back within --timeout) and `errors` (sockets that failed or broke). A
+run with timeouts or errors exits non-zero after its summary. `sio-auth serve` and the Node
+reference (tests/node/io-server.js) answer the event `echo` with its own arguments.
+
+Output: one summary on stdout, an aligned table (--json: one JSON object); progress on stderr:
+on a terminal, during runs longer than 2s, a live line (rate, p99 so far, errors, elapsed)
+redrawn every 500ms and cleared at the end; nothing when stderr is not a terminal. In hold
+mode, `sio-auth bench: holding N sockets` is printed on stderr once all of them are connected.
 
 Failures: a connection that fails (refused, reset, malformed answer, a step past --timeout,
 out of file descriptors) is counted under `errors` by cause, and a run with any failure exits
@@ -736,9 +751,11 @@ Exit codes:
   0  the run completed, nothing failed and every verdict was the expected one
   1  the server refused valid cookies or accepted forged ones (the summary counts them), or
      refused every socket to hold
-  2  usage error (e.g. --forged with --mode hold)
-  3  connections failed: refused, reset, closed, not a Socket.IO server
-  4  connections failed mostly by timing out (a step took longer than --timeout)
+  2  usage error (e.g. --forged with --mode hold, ARGS of --emit that is not JSON)
+  3  connections failed: refused, reset, closed, not a Socket.IO server; with --emit, a
+     socket broke
+  4  connections failed mostly by timing out (a step took longer than --timeout); with
+     --emit, acks did not come within --timeout
   5  this process ran out of file descriptors (raise ulimit -n), or the summary cannot be
      written to stdout (a closed stdout, `| head`, ends quietly with 0)")]
 pub(crate) struct BenchArgs {
@@ -746,7 +763,7 @@ pub(crate) struct BenchArgs {
     #[arg(value_name = "URL", default_value = "http://127.0.0.1:3000", value_parser = parse_http_url)]
     pub(crate) url: url::Url,
 
-    /// Concurrent clients (cycle) or sockets to hold (hold).
+    /// Concurrent clients (cycle), sockets to hold (hold) or sockets that emit (--emit).
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub(crate) clients: u32,
 
@@ -754,7 +771,8 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_enum, default_value_t = BenchMode::Cycle)]
     pub(crate) mode: BenchMode,
 
-    /// How long to run the cycles, or to hold the sockets once connected (e.g. 30s, 5m).
+    /// How long to run the cycles, or to hold the sockets or emit once all are connected (e.g.
+    /// 30s, 5m).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
     pub(crate) duration: Duration,
 
@@ -786,8 +804,9 @@ pub(crate) struct BenchArgs {
     pub(crate) handshakes: Option<u64>,
 
     /// How long each step may wait for the server: the TCP connect, the HTTP or WebSocket
-    /// handshake, the namespace's verdict, the first event. A step past it counts as a failed
-    /// connection (a timeout), and a cycle run ends at most this long after --duration (e.g.
+    /// handshake, the namespace's verdict, the first event; with --emit, each ack. A step past
+    /// it counts as a failed connection (a timeout; with --emit, an ack past it counts under
+    /// `timeouts`), and a cycle or emit run ends at most this long after --duration (e.g.
     /// 500ms, 5s).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_timeout)]
     pub(crate) timeout: Duration,
@@ -814,6 +833,45 @@ pub(crate) struct BenchArgs {
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// The emit scenario: each socket emits EVENT with ARGS and an ack id, for --duration (see
+    /// Emit below). ARGS: a JSON array of arguments, or one JSON value as the only argument
+    /// (none: no argument).
+    #[arg(
+        long = "emit",
+        value_names = ["EVENT", "ARGS"],
+        num_args = 1..=2,
+        conflicts_with_all = ["mode", "transport", "first_tick", "forged", "forged_kinds", "handshakes"]
+    )]
+    pub(crate) emit: Option<Vec<String>>,
+
+    /// With --emit: emits per second per socket, on a fixed schedule (open loop); without it,
+    /// each socket emits again as soon as its last ack returns (closed loop).
+    #[arg(long, value_name = "R", requires = "emit", value_parser = parse_rate)]
+    pub(crate) rate: Option<f64>,
+}
+
+/// `bench --rate`: a positive rate, at most one emit per 10 µs per socket (the timer's grain).
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate <= 100_000.0 => Ok(rate),
+        _ => Err("expected emits per second per socket, more than 0 and at most 100000".to_owned()),
+    }
+}
+
+/// The arguments of an emit, from the ARGS of `--emit EVENT ARGS`: a JSON array is the list
+/// of arguments, any other JSON value the only one. Errors are one line and never quote ARGS
+/// (only serde_json's position).
+pub(crate) fn emit_args(event: &str, args: &str) -> anyhow::Result<Vec<Value>> {
+    let value: Value = serde_json::from_str(args).map_err(|e| {
+        anyhow::anyhow!(
+            "--emit {event}: ARGS is not JSON ({e}); a string argument is quoted: '\"text\"'"
+        )
+    })?;
+    Ok(match value {
+        Value::Array(args) => args,
+        one => vec![one],
+    })
 }
 
 fn parse_share(text: &str) -> Result<f64, String> {

@@ -287,7 +287,7 @@ fn a_summary_that_cannot_be_written_is_an_io_failure() {
 
 /// Servers that misbehave on purpose, on loopback ports, each connection in its own thread;
 /// they live until the test process ends (threads give up after a minute of silence).
-mod hostile {
+pub(crate) mod hostile {
     use std::io::{Read as _, Write as _};
     use std::net::{SocketAddr, TcpListener, TcpStream};
     use std::time::Duration;

@@ -5,6 +5,7 @@ mod util;
 
 mod audit;
 mod bench;
+mod bench_emit;
 mod browser;
 mod cli;
 mod completions;

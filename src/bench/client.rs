@@ -60,6 +60,16 @@ impl Target {
         })
     }
 
+    /// The namespace joined.
+    pub(crate) fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The start of an EVENT packet for our namespace, before its ack id: `42` or `42/ns,`.
+    pub(crate) fn event_prefix(&self) -> String {
+        format!("42{}", &self.connect_packet[2..])
+    }
+
     /// The epoch milliseconds of an event packet for our namespace, `42["name",ms,…]`;
     /// `Ok(None)` for any other packet.
     pub(crate) fn event_millis(&self, frame: &str) -> Result<Option<i64>, WireError> {

@@ -12,13 +12,21 @@
 //!   refused, per kind of forgery.
 //! * `hold`: opens `--clients` sockets, answers pings, and measures each event's delay (receipt
 //!   time minus the epoch milliseconds it carries) for `--duration`.
+//! * `--emit EVENT [ARGS]` ([`emit`]): `--clients` sockets emit EVENT with an ack id for
+//!   `--duration`, closed loop or at `--rate`; reports acks/s and round-trip percentiles,
+//!   timeouts and errors.
+//!
+//! The summary prints as an aligned table (`--json`: one object); on a terminal, a live line on
+//! stderr shows the run's progress ([`progress`]).
 //!
 //! A run in which connections failed prints its summary, then exits non-zero with the main
 //! cause and what to do about it.
 
 mod client;
+mod emit;
 mod failure;
 mod forgery;
+mod progress;
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -40,6 +48,7 @@ use crate::exit::{Exit, ExitOnError as _};
 
 pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
     check_usage(args).exit_with(Exit::Usage)?;
+    let emit = emit::Plan::new(args).exit_with(Exit::Usage)?;
     let target = Target::new(&args.url, &args.namespace)?;
     let cookies = Arc::new(Cookies::new(args)?);
     warn_about_open_files(args);
@@ -59,19 +68,19 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
             .exit_with(Exit::Network)?;
         eprintln!("sio-auth bench: created {} sessions", cookies.sids.len());
     }
-    let (summary, failures) = match args.mode {
-        BenchMode::Cycle => runtime.block_on(cycle(args, target, cookies))?,
-        BenchMode::Hold => runtime.block_on(hold(args, target, cookies))?,
+    let (summary, failures) = match (emit, args.mode) {
+        (Some(plan), _) => runtime.block_on(emit::run(args, plan, target, cookies))?,
+        (None, BenchMode::Cycle) => runtime.block_on(cycle(args, target, cookies))?,
+        (None, BenchMode::Hold) => runtime.block_on(hold(args, target, cookies))?,
     };
     runtime.shutdown_timeout(Duration::from_millis(100));
     // Not println!, which panics when stdout cannot be written (`> /dev/full`).
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{summary}").context("cannot write to stdout")?;
-    } else if let Some(object) = summary.as_object() {
-        for (key, value) in object {
-            writeln!(out, "{key}: {value}").context("cannot write to stdout")?;
-        }
+    } else {
+        out.write_all(table(&summary).as_bytes())
+            .context("cannot write to stdout")?;
     }
     out.flush().context("cannot write to stdout")?;
     drop(out);
@@ -104,6 +113,24 @@ fn check_usage(args: &BenchArgs) -> anyhow::Result<()> {
         bail!("--forged-kinds needs --forged: the share of connections that are forged");
     }
     Ok(())
+}
+
+/// The summary as an aligned table, one `key  value` line per field in the summary's order:
+/// strings bare, numbers as they are, objects as one line of JSON.
+fn table(summary: &serde_json::Value) -> String {
+    let Some(object) = summary.as_object() else {
+        return format!("{summary}\n");
+    };
+    let width = object.keys().map(String::len).max().unwrap_or(0);
+    let mut text = String::new();
+    for (key, value) in object {
+        let value = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        text.push_str(&format!("{key:<width$}  {value}\n"));
+    }
+    text
 }
 
 /// Says before a run that the open-file limit cannot hold the sockets asked for, rather than
@@ -316,8 +343,9 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
     Ok((summary, failures))
 }
 
-/// How long a held socket may take from its turn to connect to its verdict, and how long the
-/// whole crowd may take to get theirs before the hold begins with the sockets that have.
+/// How long a held (or emitting) socket may take from its turn to connect to its verdict, and
+/// how long the whole crowd may take to get theirs before the hold (or the emits) begins with
+/// the sockets that have.
 const HOLD_VERDICT_WAIT: Duration = Duration::from_secs(120);
 
 async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow::Result<Outcome> {
@@ -486,7 +514,7 @@ async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow
     Ok((summary, failures.into_error("sockets", total, args.clients)))
 }
 
-/// A held socket's valid cookie was refused.
+/// A held (or emitting) socket's valid cookie was refused.
 #[derive(Debug, thiserror::Error)]
 #[error("the server refused a valid cookie")]
 struct RefusedValid;
