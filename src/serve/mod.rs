@@ -18,6 +18,7 @@ mod ticks;
 pub(crate) use live::SESSION_ENDED;
 pub(crate) use rules::Requirement;
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,10 +126,11 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     for (path, rules) in &namespaces {
         let on_connect = {
             let (live, phases, auth) = (live.clone(), phases.clone(), auth.clone());
-            async move |socket: SocketRef| {
+            // The work is done when socketioxide calls the handler, right after it sent the
+            // `40`; only the (empty) future it returns is spawned.
+            move |socket: SocketRef| {
                 tracing::debug!(id = %socket.id, ns = socket.ns(), "socket joined");
                 auth.stats.joined();
-                echo::install(&socket);
                 // In an Arc: socketioxide wants a Clone handler; the phase is left once the
                 // last copy is gone.
                 let phase = Arc::new(phases.assign(&socket));
@@ -146,15 +148,25 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
                     }
                     drop(phase);
                 });
+                std::future::ready(())
             }
         };
         let middleware_auth = auth.clone();
         let rules = rules.clone();
-        io.ns(
-            path.clone(),
-            on_connect
-                .with(move |s: SocketRef| authorize(s, middleware_auth.clone(), rules.clone())),
-        );
+        // `echo` is listened to by the middleware, once it accepted the socket: socketioxide
+        // sends the `40` before it calls the connect handler, and may read the client's first
+        // emit (on another worker) before that handler ran (regression: `connect --stdin` lost
+        // its first emit and waited 10 s for the ack, about one run in ten under the test
+        // suite's load).
+        let middleware = move |socket: SocketRef| {
+            let (auth, rules) = (middleware_auth.clone(), rules.clone());
+            async move {
+                authorize(socket.clone(), auth, rules).await?;
+                echo::install(&socket);
+                Ok::<(), Cow<'static, str>>(())
+            }
+        };
+        io.ns(path.clone(), on_connect.with(middleware));
     }
     let watcher = tokio::spawn(live.clone().watch(auth.store.clone()));
     let sessions = Arc::new(EngineSessions::default());
