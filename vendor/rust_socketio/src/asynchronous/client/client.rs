@@ -25,6 +25,10 @@ use crate::{
     Event, Payload,
 };
 
+/// The payload of the `Close` callback when the connection ended without a `41` from the
+/// server or a `disconnect()` from us (socket.io-client's reason for the same case).
+pub const TRANSPORT_CLOSE: &str = "transport close";
+
 #[derive(Default)]
 enum DisconnectReason {
     /// There is no known reason for the disconnect; likely a network error
@@ -167,6 +171,10 @@ impl Client {
                 // Drop the stream so we can once again use `socket_clone` as mutable
                 drop(stream);
 
+                let lost = matches!(
+                    *(client_clone.disconnect_reason.read().await),
+                    DisconnectReason::Unknown
+                );
                 let should_reconnect = match *(client_clone.disconnect_reason.read().await) {
                     DisconnectReason::Unknown => reconnect,
                     DisconnectReason::Manual => false,
@@ -204,6 +212,15 @@ impl Client {
                         }
                     }
                 } else {
+                    // The connection is gone for good and neither side ended it on purpose (a
+                    // server `41` has had its `Close` already, and `disconnect()` is ours): say
+                    // so, like socket.io-client's "disconnect" with "transport close". Without
+                    // it, a client whose server went away heard nothing at all.
+                    if lost {
+                        let _ = client_clone
+                            .callback(&Event::Close, TRANSPORT_CLOSE)
+                            .await;
+                    }
                     break;
                 }
             }
