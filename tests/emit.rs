@@ -490,7 +490,7 @@ fn stdin_emits_as_lines_arrive_and_the_server_can_end_it() {
     use std::process::Stdio;
     let sb = Sandbox::new();
     let cookie = cookie(&sb);
-    for ending in ["logout"] {
+    for ending in ["logout", "kill"] {
         let mut server = serve(&sb, &["--secret", SECRET]);
         let mut child = sb
             .std_cmd()

@@ -42,6 +42,9 @@ enum Signal {
     Connected(Option<Handle>),
     /// The server disconnected us from the namespace (`41`).
     Closed,
+    /// The connection ended with no `41` (the library's `Close` with its "transport close"): the
+    /// same news as the channel closing, which cannot happen while we hold a client to emit with.
+    Gone,
     /// Any error text, a namespace refusal included.
     Failed(String),
     Event {
@@ -316,10 +319,12 @@ async fn attempt(
             )));
         };
         match signal {
-            None if may_fall_back => {
+            None | Some(Signal::Gone) if may_fall_back => {
                 return Ok(Ended::WebsocketFailed(gone(last_error.as_deref(), false)));
             }
-            None => return Ok(Ended::Lost(gone(last_error.as_deref(), false))),
+            None | Some(Signal::Gone) => {
+                return Ok(Ended::Lost(gone(last_error.as_deref(), false)));
+            }
             Some(Signal::Connected(handle)) => break handle,
             Some(Signal::Closed) => return Ok(Ended::Kicked),
             Some(Signal::Failed(text)) => {
@@ -390,7 +395,9 @@ async fn attempt(
             }
         };
         match signal {
-            None => return Ok(Ended::Lost(gone(last_error.as_deref(), true))),
+            None | Some(Signal::Gone) => {
+                return Ok(Ended::Lost(gone(last_error.as_deref(), true)));
+            }
             Some(Signal::Connected(_)) => {}
             Some(Signal::Closed) => return Ok(Ended::Kicked),
             Some(Signal::Failed(text)) => {
@@ -505,6 +512,8 @@ fn client_builder(
             forward(tx, |payload| {
                 if is_protocol_payload(&payload) {
                     Signal::Closed
+                } else if is_transport_close(&payload) {
+                    Signal::Gone
                 } else {
                     received("close".to_owned(), payload)
                 }
@@ -546,6 +555,14 @@ fn received(name: String, payload: Payload) -> Signal {
 /// `rust_socketio`'s own Connect/Close callbacks carry `""` as their payload.
 fn is_protocol_payload(payload: &Payload) -> bool {
     matches!(payload, Payload::Text(values) if matches!(values.as_slice(), [Value::String(s)] if s.is_empty()))
+}
+
+/// The vendored library's word for a connection that ended with no `41` (vendor/README.md,
+/// rust_socketio patch 2). A server event named `close` with exactly that one argument reads the
+/// same; it is taken for the end of the connection too.
+fn is_transport_close(payload: &Payload) -> bool {
+    matches!(payload, Payload::Text(values)
+        if matches!(values.as_slice(), [Value::String(s)] if s == rust_socketio::asynchronous::TRANSPORT_CLOSE))
 }
 
 fn error_text(payload: &Payload) -> String {
