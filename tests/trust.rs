@@ -552,3 +552,93 @@ fn the_official_clients_binary_events_stay_within_the_limits() {
         }
     }
 }
+
+/// A WebSocket upgrade with this Cookie header on a fresh connection, kept open: the status of
+/// its response head and the connection.
+fn websocket_upgrade(addr: std::net::SocketAddr, cookie: &str) -> (u16, std::net::TcpStream) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n\
+         Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: {cookie}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+        head.push(byte[0]);
+    }
+    let status = String::from_utf8_lossy(&head)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, stream)
+}
+
+/// The untrusted lanes (src/serve/lane.rs): requests without a valid cookie take turns, so a
+/// flood of them waits behind itself. Refused WebSockets held open take every turn of the
+/// handshake lane: another forged handshake then waits and gets `503` after the lane's 2 s of
+/// patience, while a valid cookie's handshake and a new visitor's page (the other lane) go at
+/// once; once the held sockets close, forged handshakes are served (and refused) again.
+#[test]
+fn refusals_held_open_slow_down_other_refusals_only() {
+    let sb = Sandbox::new();
+    let server = serve(
+        &sb,
+        &[
+            "--secret",
+            SECRET,
+            "--connect-timeout",
+            "60s",
+            "--interval",
+            "100ms",
+        ],
+    );
+    // The line comes right after the address, on stderr.
+    let started = Instant::now();
+    let mut log = server.stderr();
+    while !log.contains("untrusted_turns=") && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+        log = server.stderr();
+    }
+    let turns: usize = log
+        .split("untrusted_turns=")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no untrusted_turns in the log: {log}"));
+    let forged = "express.sid=s%3Aforged.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let held: Vec<_> = (0..turns)
+        .map(|_| {
+            let (status, stream) = websocket_upgrade(server.addr, forged);
+            assert_eq!(status, 101);
+            stream
+        })
+        .collect();
+    let started = Instant::now();
+    let (status, _) = websocket_upgrade(server.addr, forged);
+    let waited = started.elapsed();
+    assert_eq!(status, 503, "with every turn held");
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "answered after {waited:?}"
+    );
+    // Meanwhile: a valid cookie's WebSocket, a page without a cookie, and a valid socket ticks.
+    let (status, _valid) = websocket_upgrade(server.addr, &pair(&sb, "lane", SECRET));
+    assert_eq!(status, 101, "a valid cookie never waits in the lane");
+    assert_eq!(
+        page_status(server.addr),
+        200,
+        "the page has a lane of its own"
+    );
+    let watcher = Watcher::start(&sb, &server.url(), &pair(&sb, "lane2", SECRET), &[]);
+    keeps_ticking(&watcher, 2, "with the handshake lane full");
+    drop(held);
+    let (status, _) = websocket_upgrade(server.addr, forged);
+    assert_eq!(status, 101, "turns come back when the held sockets close");
+}

@@ -27,6 +27,14 @@ pub(crate) fn is_engine_path(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
+/// An Engine.IO handshake straight over WebSocket: no `sid`, `transport=websocket`.
+pub(crate) fn is_websocket_handshake<B>(req: &Request<B>) -> bool {
+    let query = req.uri().query().unwrap_or("");
+    is_engine_path(req.uri().path())
+        && query_param(query, "sid").is_none()
+        && query_param(query, "transport") == Some("websocket")
+}
+
 /// The first `name=` parameter of a query, read exactly as engineioxide reads it (split on `&`,
 /// the first match wins, no percent-decoding), so that both see the same value.
 fn query_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {

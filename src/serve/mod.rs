@@ -7,6 +7,7 @@ mod auth;
 mod conns;
 mod echo;
 mod guard;
+mod lane;
 mod live;
 mod origin;
 mod revoked;
@@ -37,6 +38,7 @@ use tokio::sync::{mpsc, watch};
 
 use self::auth::{Authorizer, PeerAddr, authorize};
 use self::guard::{EngineSessions, Verdict};
+use self::lane::{Lanes, Untrusted};
 use self::live::{LiveSessions, SessionOf};
 use self::origin::OriginPolicy;
 use self::ticks::Phases;
@@ -170,6 +172,9 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     }
     let watcher = tokio::spawn(live.clone().watch(auth.store.clone()));
     let sessions = Arc::new(EngineSessions::default());
+    let lanes = Arc::new(Lanes::new(
+        tokio::runtime::Handle::current().metrics().num_workers(),
+    ));
     let sweeper = tokio::spawn(sessions.clone().sweep_forever());
 
     let (default_cap, file_limit) = conns::default_cap();
@@ -208,6 +213,7 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
     tracing::info!(
         max_connections = connections.cap(),
         open_file_limit = file_limit,
+        untrusted_turns = lanes.turns(),
         "accepting connections"
     );
     let summary = tokio::spawn(summarize(auth.clone(), connections.clone()));
@@ -237,7 +243,8 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
         let _ = stream.set_nodelay(true);
         let stream = conns::CountedStream::new(stream, admitted);
         let svc = {
-            let (sio, sessions, auth) = (sio.clone(), sessions.clone(), auth.clone());
+            let (sio, sessions, auth, lanes) =
+                (sio.clone(), sessions.clone(), auth.clone(), lanes.clone());
             tower::service_fn(move |mut req: http::Request<Incoming>| {
                 req.extensions_mut().insert(PeerAddr(peer));
                 // An Engine.IO handshake: its request parts are kept for the whole session
@@ -245,7 +252,13 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
                 if guard::is_engine_path(req.uri().path()) && guard::request_sid(&req).is_none() {
                     detach_from_read_buffer(&mut req);
                 }
-                guarded(sio.clone(), sessions.clone(), auth.clone(), req)
+                guarded(
+                    sio.clone(),
+                    sessions.clone(),
+                    auth.clone(),
+                    lanes.clone(),
+                    req,
+                )
             })
         };
         let conn = http
@@ -321,7 +334,8 @@ async fn guarded<S, B>(
     sio: S,
     sessions: Arc<EngineSessions>,
     auth: Arc<Authorizer>,
-    req: http::Request<Incoming>,
+    lanes: Arc<Lanes>,
+    mut req: http::Request<Incoming>,
 ) -> Result<http::Response<Either<B, Full<Bytes>>>, S::Error>
 where
     S: tower::Service<http::Request<Incoming>, Response = http::Response<B>>,
@@ -330,6 +344,29 @@ where
     use http_body_util::BodyExt as _;
     use tower::ServiceExt as _;
     let full = |res: http::Response<String>| res.map(|text| Either::Right(Full::from(text)));
+    // Held until the response is made; a WebSocket handshake's, for its session's life.
+    let _turn = if guard::request_sid(&req).is_some()
+        || matches!(auth.verify(req.headers()), Some(Ok(_)))
+    {
+        None
+    } else {
+        let untrusted = if guard::is_engine_path(req.uri().path()) {
+            Untrusted::Handshake
+        } else {
+            Untrusted::Request
+        };
+        let Some(turn) = lanes.wait_turn(untrusted).await else {
+            auth.stats.busy();
+            return Ok(full(guard::refusal(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                "Busy: too many requests without a valid session cookie; try again.",
+            )));
+        };
+        if guard::is_websocket_handshake(&req) {
+            req.extensions_mut().insert(turn.clone());
+        }
+        Some(turn)
+    };
     match sessions.check(&auth, &req) {
         Verdict::Refuse(status, text) => {
             if status == http::StatusCode::FORBIDDEN {

@@ -21,6 +21,8 @@ pub(crate) struct Stats {
     foreign: AtomicU64,
     /// Connections answered 503 at the connection cap.
     over_cap: AtomicU64,
+    /// Requests without a valid cookie answered 503: the untrusted lane was full.
+    busy: AtomicU64,
     /// Sockets joined to a namespace right now.
     sockets: AtomicUsize,
 }
@@ -55,6 +57,10 @@ impl Stats {
         self.over_cap.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn busy(&self) {
+        self.busy.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn joined(&self) {
         self.sockets.fetch_add(1, Ordering::Relaxed);
     }
@@ -69,6 +75,7 @@ impl Stats {
         let issued = self.issued.swap(0, Ordering::Relaxed);
         let foreign = self.foreign.swap(0, Ordering::Relaxed);
         let over_cap = self.over_cap.swap(0, Ordering::Relaxed);
+        let busy = self.busy.swap(0, Ordering::Relaxed);
         let refused = std::mem::take(
             &mut *self
                 .refused
@@ -76,7 +83,7 @@ impl Stats {
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
         let refused_total: u64 = refused.iter().map(|(_, n)| n).sum();
-        if accepted + issued + foreign + over_cap + refused_total == 0 {
+        if accepted + issued + foreign + over_cap + busy + refused_total == 0 {
             return None;
         }
         let mut line = format!("{accepted} handshakes accepted, {refused_total} refused");
@@ -96,6 +103,12 @@ impl Stats {
         }
         if over_cap > 0 {
             let _ = write!(line, ", {over_cap} connections refused at the cap");
+        }
+        if busy > 0 {
+            let _ = write!(
+                line,
+                ", {busy} requests without a valid cookie refused (their lane was full)"
+            );
         }
         let sockets = self.sockets.load(Ordering::Relaxed);
         let _ = write!(line, "; {sockets} sockets, {connections} connections open");
