@@ -733,8 +733,10 @@ schedule (open loop) whatever the acks do. The round trip runs from the moment t
 (open loop: its slot in the schedule, so a send the load generator made late counts its delay,
 not hiding it: no coordinated omission; closed loop: when it was sent) to the ack's arrival.
 The summary gives acks/s and the round trip's p50/p90/p99/p99.9/max (an HDR histogram, 3
-significant digits), `late_sends` (open loop: emits sent over 1 ms after their slot),
-`timeouts` (an ack not back within --timeout) and `errors` (sockets that failed or broke). A
+significant digits), in the open loop `send_lag_*` (how long after their slots the emits went
+out: tokio's timer has a 1 ms grain, so about 1 ms of every open-loop round trip is the load
+generator's) and `late_sends` (sent over 2 ms after their slot), `timeouts` (an ack not back
+within --timeout) and `errors` (sockets that failed or broke). A
 run with timeouts or errors exits non-zero after its summary. `sio-auth serve` and the Node
 reference (tests/node/io-server.js) answer the event `echo` with its own arguments.
 

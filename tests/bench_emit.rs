@@ -111,6 +111,7 @@ fn emits_against_sio_auth_serve_count_every_ack() {
     assert_eq!(report["loop"], "closed", "{report}");
     assert_eq!(report["event"], "echo", "{report}");
     assert!(report.get("late_sends").is_none(), "{report}");
+    assert!(report.get("send_lag_p99_ms").is_none(), "{report}");
     // Another namespace: `42/admin,<id>[…]` and its acks.
     let report = emit_json(
         &sb,
@@ -175,6 +176,11 @@ fn the_open_loop_keeps_its_rate() {
     assert!((117..=120).contains(&emits), "3 × 40 emits: {report}");
     let late = report["late_sends"].as_u64().unwrap();
     assert!(late <= emits, "{report}");
+    let lags =
+        ["send_lag_p50_ms", "send_lag_p99_ms", "send_lag_max_ms"].map(|key| ms(&report, key));
+    assert!(lags.windows(2).all(|w| w[0] <= w[1]), "{report}");
+    // The lag is part of each round trip, timed from the slot.
+    assert!(lags[2] <= ms(&report, "rtt_max_ms"), "{report}");
     // A round trip on loopback is far below the 50 ms period: the acks keep up.
     #[allow(clippy::cast_precision_loss)]
     let rate = emits as f64 / ms(&report, "seconds");

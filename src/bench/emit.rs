@@ -28,9 +28,11 @@ use super::{
 use crate::cli::BenchArgs;
 use crate::exit::{Exit, ExitOnError as _};
 
-/// A send later than this after its slot counts as late (open loop). The timer's grain is a
-/// millisecond: a send up to that late is the timer, not the load generator falling behind.
-const LATE: Duration = Duration::from_millis(1);
+/// A send later than this after its slot counts as late (open loop). tokio's timer has a
+/// millisecond grain, and the wait for it ends on a millisecond too: a send up to 2 ms after its
+/// slot is the timer, not the load generator falling behind (its delay still counts in the
+/// round trip, which runs from the slot).
+const LATE: Duration = Duration::from_millis(2);
 
 /// What to emit, read from `--emit EVENT [ARGS]` and `--rate` before any network activity.
 #[derive(Debug, Clone)]
@@ -92,6 +94,13 @@ struct Summary {
     /// Open loop: emits sent more than [`LATE`] after their slot.
     #[serde(skip_serializing_if = "Option::is_none")]
     late_sends: Option<u64>,
+    /// Open loop: how long after their slots the emits went out (part of every round trip).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    send_lag_p50_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    send_lag_p99_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    send_lag_max_ms: Option<f64>,
     timeouts: u64,
     valid_refused: u64,
     errors: u64,
@@ -247,9 +256,13 @@ pub(super) async fn run(
     let mut failures = Tally::default();
     let mut first_error = None;
     let mut last_ack = window.end;
+    let mut lags = histogram();
     for task in tasks {
         match task.await {
-            Ok(Ok(at)) => last_ack = last_ack.max(at),
+            Ok(Ok(done)) => {
+                last_ack = last_ack.max(done.last_ack);
+                lags.add(&done.lags).context("cannot merge send lags")?;
+            }
             Ok(Err(e)) => {
                 first_error.get_or_insert_with(|| crate::exit::one_line(&*e));
                 if !e.is::<RefusedValid>() && !e.is::<NoWindow>() {
@@ -313,6 +326,9 @@ pub(super) async fn run(
         rtt_p99_9_ms: round(quantile_ms(&all, 0.999)),
         rtt_max_ms: round(max_ms(&all)),
         late_sends: plan.rate.map(|_| load(&live.late)),
+        send_lag_p50_ms: plan.rate.map(|_| round(quantile_ms(&lags, 0.50))),
+        send_lag_p99_ms: plan.rate.map(|_| round(quantile_ms(&lags, 0.99))),
+        send_lag_max_ms: plan.rate.map(|_| round(max_ms(&lags))),
         timeouts,
         valid_refused: refused,
         errors: failures.total(),
@@ -396,6 +412,14 @@ struct Socket<'a> {
     timeout: Duration,
 }
 
+/// A socket's run, to the end.
+struct Done {
+    /// When its last ack came (the window's start if none did).
+    last_ack: Instant,
+    /// Open loop: how late each emit went out after its slot, in microseconds.
+    lags: Histogram<u64>,
+}
+
 /// What one frame from the server was.
 enum Frame {
     /// The ack of this id.
@@ -407,7 +431,7 @@ enum Frame {
 impl Socket<'_> {
     /// Emits, waits for the ack (at most --timeout), emits again, until the window's end.
     /// Returns when the last ack came.
-    async fn closed_loop(mut self, window: Window) -> anyhow::Result<Instant> {
+    async fn closed_loop(mut self, window: Window) -> anyhow::Result<Done> {
         let mut last_ack = window.start;
         let mut id = 0u64;
         while Instant::now() < window.end {
@@ -432,13 +456,16 @@ impl Socket<'_> {
             }
             id += 1;
         }
-        Ok(last_ack)
+        Ok(Done {
+            last_ack,
+            lags: histogram(),
+        })
     }
 
     /// Emits on a fixed schedule, `rate` a second from `phase` of a period after the window's
     /// start, whatever the acks do; each round trip is timed from its emit's slot. Returns when
     /// the last ack came.
-    async fn open_loop(mut self, window: Window, rate: f64, phase: f64) -> anyhow::Result<Instant> {
+    async fn open_loop(mut self, window: Window, rate: f64, phase: f64) -> anyhow::Result<Done> {
         let period = 1.0 / rate;
         let slot = |k: u64| {
             #[allow(clippy::cast_precision_loss)]
@@ -446,6 +473,7 @@ impl Socket<'_> {
             window.start + Duration::from_secs_f64(at)
         };
         let mut last_ack = window.start;
+        let mut lags = histogram();
         let mut next = 0u64;
         // Emits waiting for their ack: (id, slot), in id order.
         let mut pending: VecDeque<(u64, Instant)> = VecDeque::new();
@@ -453,6 +481,7 @@ impl Socket<'_> {
             let now = Instant::now();
             let due = slot(next);
             if due < window.end && due <= now {
+                record_micros(&mut lags, now - due);
                 if now - due > LATE {
                     self.live.late.fetch_add(1, Ordering::Relaxed);
                 }
@@ -489,7 +518,7 @@ impl Socket<'_> {
                 () = tokio::time::sleep_until(wake.into()) => {}
             }
         }
-        Ok(last_ack)
+        Ok(Done { last_ack, lags })
     }
 
     async fn emit(&mut self, id: u64) -> anyhow::Result<()> {
