@@ -741,8 +741,10 @@ run with timeouts or errors exits non-zero after its summary. `sio-auth serve` a
 reference (tests/node/io-server.js) answer the event `echo` with its own arguments.
 
 Output: one summary on stdout, an aligned table (--json: one JSON object); progress on stderr:
-on a terminal, during runs longer than 2s, a live line (rate, p99 so far, errors, elapsed)
-redrawn every 500ms and cleared at the end; nothing when stderr is not a terminal. In hold
+on a terminal, from 2s into a run, a live line (the rate of handshakes, acks or events over the
+last 500ms, the p99 so far in cycle and emit runs, errors, elapsed; while sockets connect, how
+many are in) redrawn every 500ms and cleared at the end; nothing when stderr is not a terminal.
+In hold
 mode, `sio-auth bench: holding N sockets` is printed on stderr once all of them are connected.
 
 Failures: a connection that fails (refused, reset, malformed answer, a step past --timeout,

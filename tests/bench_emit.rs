@@ -354,7 +354,7 @@ fn the_summary_is_an_aligned_table() {
 }
 
 /// No progress line when stderr is not a terminal; on a terminal (a pty from `script`), a line
-/// redrawn with `\r` during a run of more than 2 s, cleared at the end.
+/// redrawn with `\r` during a run of more than 2 s, cleared at the end, in every mode.
 #[test]
 fn the_progress_line_only_on_a_terminal() {
     let sb = Sandbox::new();
@@ -405,4 +405,44 @@ fn the_progress_line_only_on_a_terminal() {
     // The summary comes after the cleared line.
     let summary = tty.rsplit("\r\u{1b}[K").next().unwrap();
     assert!(summary.contains("acks_per_second"), "{tty:?}");
+
+    // The other modes have theirs; hold's `holding N sockets` line stays above it.
+    for (mode, shown, summary) in [
+        ("cycle", "\rcycle: ", "per_second"),
+        ("hold", "\rhold: 2 sockets, ", "delay_p99_ms"),
+    ] {
+        let line = format!(
+            "{} bench {} --secret {SECRET} --mode {mode} --clients 2 --duration 3s",
+            crate::util::bin(),
+            server.url(),
+        );
+        let out = Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_remove("SIO_AUTH_SECRET")
+            .env_remove("RUST_LOG")
+            .env("HOME", sb.path())
+            .env("XDG_DATA_HOME", sb.path().join("data"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let tty = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{mode}: {tty:?}");
+        assert!(tty.contains(shown), "{mode}: {tty:?}");
+        assert!(tty.contains(" errors, "), "{mode}: {tty:?}");
+        let after = tty.rsplit("\r\u{1b}[K").next().unwrap();
+        assert!(after.contains(summary), "{mode}: {tty:?}");
+        if mode == "hold" {
+            assert!(
+                tty.contains("\r\u{1b}[Ksio-auth bench: holding 2 sockets\r\n"),
+                "{tty:?}"
+            );
+        }
+    }
+    let (code, _, stderr) = bench_run(
+        &sb,
+        &server.url(),
+        &["--mode", "hold", "--clients", "2", "--duration", "3s"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stderr, "sio-auth bench: holding 2 sockets\n");
 }

@@ -601,17 +601,8 @@ fn progress_line(
     elapsed: Duration,
 ) -> String {
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-    let acks = load(&live.acks);
     let errors = load(&live.errors);
-    let now = Instant::now();
-    let since = now.duration_since(last.0).as_secs_f64();
-    #[allow(clippy::cast_precision_loss)]
-    let rate = if since > 0.0 {
-        acks.saturating_sub(last.1) as f64 / since
-    } else {
-        0.0
-    };
-    *last = (now, acks);
+    let rate = super::progress::rate(last, load(&live.acks));
     if load(&live.emits) == 0 {
         return format!(
             "connecting: {} of {total} sockets, {errors} errors, {:.1}s",
@@ -619,16 +610,10 @@ fn progress_line(
             elapsed.as_secs_f64()
         );
     }
-    let mut all = histogram();
-    for rtts in rtts {
-        if let Ok(rtts) = rtts.lock() {
-            let _ = all.add(&*rtts);
-        }
-    }
     format!(
         "emit: {:.0} acks/s, p99 {:.2}ms, {} timeouts, {errors} errors, {:.1}s",
         rate,
-        quantile_ms(&all, 0.99),
+        quantile_ms(&super::merged(rtts), 0.99),
         load(&live.timeouts),
         elapsed.as_secs_f64()
     )

@@ -191,6 +191,8 @@ struct Counters {
     refused: AtomicU64,
     forged_accepted: AtomicU64,
     valid_refused: AtomicU64,
+    /// Failed connections, for the progress line (the clients' tallies say why).
+    errors: AtomicU64,
     next: AtomicU64,
     /// Per kind of forgery, in the order of `Cookies::kinds`: (accepted, refused).
     forged_kinds: Vec<(AtomicU64, AtomicU64)>,
@@ -239,6 +241,7 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
     };
     let limit = args.handshakes.unwrap_or(u64::MAX);
     let mut tasks = Vec::new();
+    let mut all_latencies = Vec::new();
     for _ in 0..args.clients {
         let (target, cookies, counters, stop) = (
             target.clone(),
@@ -247,8 +250,10 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
             stop.clone(),
         );
         let (transport, first_tick) = (args.transport, args.first_tick);
+        // Shared only with the progress line, which reads it every 500 ms.
+        let latencies = Arc::new(std::sync::Mutex::new(histogram()));
+        all_latencies.push(latencies.clone());
         tasks.push(tokio::spawn(async move {
-            let mut latencies = histogram();
             let mut failures = Tally::default();
             while !stop.load(Ordering::Relaxed) {
                 let n = counters.next.fetch_add(1, Ordering::Relaxed);
@@ -267,19 +272,37 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
                 };
                 match outcome {
                     Ok(verdict) => {
-                        record_micros(&mut latencies, t0.elapsed());
+                        if let Ok(mut latencies) = latencies.lock() {
+                            record_micros(&mut latencies, t0.elapsed());
+                        }
                         counters.count(verdict, forged);
                     }
                     Err(e) => {
                         failures.add(&e);
+                        counters.errors.fetch_add(1, Ordering::Relaxed);
                         // Don't spin on a dead server.
                         tokio::time::sleep(Duration::from_millis(10)).await;
                     }
                 }
             }
-            (latencies, failures)
+            failures
         }));
     }
+    let progress = progress::Progress::start({
+        let (counters, latencies) = (counters.clone(), all_latencies.clone());
+        let mut last = (Instant::now(), 0);
+        move |elapsed| {
+            let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+            let handshakes = load(&counters.accepted) + load(&counters.refused);
+            let rate = progress::rate(&mut last, handshakes);
+            format!(
+                "cycle: {rate:.0} handshakes/s, p99 {:.2}ms, {} errors, {:.1}s",
+                quantile_ms(&merged(&latencies), 0.99),
+                load(&counters.errors),
+                elapsed.as_secs_f64()
+            )
+        }
+    });
     // The clients stop themselves after --handshakes; else at --duration.
     let all_done = futures_util::future::join_all(tasks);
     tokio::pin!(all_done);
@@ -292,13 +315,14 @@ async fn cycle(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyho
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
-    let mut latencies = histogram();
+    if let Some(progress) = progress {
+        progress.finish().await;
+    }
     let mut failures = Tally::default();
     for result in results {
-        let (l, f) = result.context("a bench client panicked")?;
-        latencies.add(&l).context("cannot merge latencies")?;
-        failures.merge(f);
+        failures.merge(result.context("a bench client panicked")?);
     }
+    let latencies = merged(&all_latencies);
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let handshakes = load(&counters.accepted) + load(&counters.refused);
     let attempts = handshakes + failures.total();
@@ -356,6 +380,9 @@ async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow
     // Sockets that have their verdict or failed to get one; when all have, the hold begins.
     let settled = Arc::new(AtomicU64::new(0));
     let all_in = Arc::new(tokio::sync::Notify::new());
+    // For the progress line: events measured, sockets failed.
+    let events = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     let total = u64::from(args.clients);
     // Each step of the opening waits at most --timeout; the hold itself has no step timeout
@@ -376,6 +403,7 @@ async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow
             all_in.clone(),
             gate.clone(),
         );
+        let (events, errors) = (events.clone(), errors.clone());
         let cookie = cookies.pick(n).0.to_owned();
         tasks.push(tokio::spawn(async move {
             let permit = gate.acquire_owned().await.ok();
@@ -407,43 +435,75 @@ async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow
             if settled.fetch_add(1, Ordering::Relaxed) + 1 == total {
                 all_in.notify_one();
             }
-            let mut ws = opened?;
-            let mut delays = histogram();
-            loop {
-                let until = deadline
-                    .get()
-                    .copied()
-                    .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
-                let Ok(message) = tokio::time::timeout_at(until.into(), ws.next()).await else {
-                    break;
-                };
-                let Some(message) = message else {
-                    bail!("the server closed the socket")
-                };
-                let text = match message? {
-                    Message::Text(text) => text,
-                    Message::Close(_) => bail!("the server closed the socket"),
-                    _ => continue,
-                };
-                if text.as_str() == "2" {
-                    steps
-                        .step("answering a ping", async {
-                            Ok(ws.send(Message::text("3")).await?)
-                        })
-                        .await?;
-                } else if let Some(ms) = target.event_millis(text.as_str())? {
-                    // Only once every socket is in: ticks received while this process is still
-                    // opening sockets measure the load generator, not the server.
-                    if deadline.get().is_some() {
-                        // A clock ahead of ours reads as no delay at all.
-                        let late = u64::try_from(now_ms().saturating_sub(ms)).unwrap_or(0);
-                        record_micros(&mut delays, Duration::from_millis(late));
+            let held = async {
+                let mut ws = opened?;
+                let mut delays = histogram();
+                loop {
+                    let until = deadline
+                        .get()
+                        .copied()
+                        .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+                    let Ok(message) = tokio::time::timeout_at(until.into(), ws.next()).await else {
+                        break;
+                    };
+                    let Some(message) = message else {
+                        bail!("the server closed the socket")
+                    };
+                    let text = match message? {
+                        Message::Text(text) => text,
+                        Message::Close(_) => bail!("the server closed the socket"),
+                        _ => continue,
+                    };
+                    if text.as_str() == "2" {
+                        steps
+                            .step("answering a ping", async {
+                                Ok(ws.send(Message::text("3")).await?)
+                            })
+                            .await?;
+                    } else if let Some(ms) = target.event_millis(text.as_str())? {
+                        // Only once every socket is in: ticks received while this process is still
+                        // opening sockets measure the load generator, not the server.
+                        if deadline.get().is_some() {
+                            // A clock ahead of ours reads as no delay at all.
+                            let late = u64::try_from(now_ms().saturating_sub(ms)).unwrap_or(0);
+                            record_micros(&mut delays, Duration::from_millis(late));
+                            events.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                 }
+                Ok(delays)
             }
-            Ok(delays)
+            .await;
+            if held.as_ref().is_err_and(|e| !e.is::<RefusedValid>()) {
+                errors.fetch_add(1, Ordering::Relaxed);
+            }
+            held
         }));
     }
+    let progress = progress::Progress::start({
+        let (deadline, connected, events, errors) = (
+            deadline.clone(),
+            connected.clone(),
+            events.clone(),
+            errors.clone(),
+        );
+        let mut last = (Instant::now(), 0);
+        move |elapsed| {
+            let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+            let rate = progress::rate(&mut last, load(&events));
+            let (connected, errors) = (load(&connected), load(&errors));
+            let elapsed = elapsed.as_secs_f64();
+            if deadline.get().is_some() {
+                format!(
+                    "hold: {connected} sockets, {rate:.0} events/s, {errors} errors, {elapsed:.1}s"
+                )
+            } else {
+                format!(
+                    "connecting: {connected} of {total} sockets, {errors} errors, {elapsed:.1}s"
+                )
+            }
+        }
+    });
     tokio::select! {
         () = all_in.notified() => {}
         // The hold begins with the sockets that have their verdict; the others keep trying
@@ -461,7 +521,11 @@ async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow
             task.abort();
         }
     } else {
-        eprintln!("sio-auth bench: holding {held} sockets");
+        let holding = format!("sio-auth bench: holding {held} sockets");
+        match &progress {
+            Some(progress) => progress.note(&holding),
+            None => eprintln!("{holding}"),
+        }
         let _ = deadline.set(Instant::now() + args.duration);
     }
     let mut delays = histogram();
@@ -486,6 +550,9 @@ async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow
                 .into(),
             ),
         }
+    }
+    if let Some(progress) = progress {
+        progress.finish().await;
     }
     if held == 0 {
         let why = first_error.unwrap_or_else(|| format!("no verdict within {HOLD_VERDICT_WAIT:?}"));
@@ -521,6 +588,19 @@ struct RefusedValid;
 
 fn now_ms() -> i64 {
     i64::try_from(crate::clock::epoch_millis(SystemTime::now())).unwrap_or(i64::MAX)
+}
+
+/// The clients' histograms merged into one.
+fn merged(histograms: &[Arc<std::sync::Mutex<Histogram<u64>>>]) -> Histogram<u64> {
+    let mut all = histogram();
+    for histogram in histograms {
+        // A poisoned lock means a client panicked, which the run reports by itself; the same
+        // bounds make `add` infallible.
+        if let Ok(histogram) = histogram.lock() {
+            let _ = all.add(&*histogram);
+        }
+    }
+    all
 }
 
 /// Latencies in microseconds, from 1 µs to an hour, to 3 significant digits (HdrHistogram:

@@ -51,9 +51,30 @@ impl Progress {
         Some(Self { stop, task })
     }
 
+    /// Prints a line of its own above the progress line (which the next redraw brings back).
+    pub(super) fn note(&self, text: &str) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "\r\x1b[K{text}");
+        let _ = stderr.flush();
+    }
+
     /// Stops drawing and clears the line.
     pub(super) async fn finish(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
     }
+}
+
+/// Per second since the last call, from a running count; `last` holds the previous reading.
+pub(super) fn rate(last: &mut (Instant, u64), count: u64) -> f64 {
+    let now = Instant::now();
+    let since = now.duration_since(last.0).as_secs_f64();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = if since > 0.0 {
+        count.saturating_sub(last.1) as f64 / since
+    } else {
+        0.0
+    };
+    *last = (now, count);
+    rate
 }
