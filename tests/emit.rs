@@ -654,3 +654,47 @@ fn ack_ids_count_up_from_zero() {
     assert_eq!(lines(&output), ["[1]", "[2]", "[3]"]);
     assert_eq!(server.join().expect("the server thread"), ["0", "1", "2"]);
 }
+
+/// Regression: `serve` installed its `echo` handler in the connect handler, which socketioxide
+/// spawns after sending the CONNECT, so an emit written the moment the CONNECT arrived could
+/// find no handler and never be acked (`connect --stdin` tests failed now and then once the
+/// patched rust_engineio made `connect` that fast). Each of these sockets emits at once.
+#[test]
+fn serve_answers_an_echo_sent_the_moment_the_namespace_accepts() {
+    use tokio_tungstenite::tungstenite::{Message, WebSocket, client::IntoClientRequest as _};
+    /// The next text frame but pings and ticks.
+    fn next_text(ws: &mut WebSocket<std::net::TcpStream>) -> String {
+        loop {
+            if let Message::Text(text) = ws.read().expect("a frame within 3 s")
+                && !text.as_str().starts_with("42[\"data\"")
+                && text.as_str() != "2"
+            {
+                return text.as_str().to_owned();
+            }
+        }
+    }
+    let sb = Sandbox::new();
+    let cookie = cookie(&sb);
+    let server = serve(&sb, &["--secret", SECRET]);
+    for attempt in 0..40 {
+        let mut request = format!("ws://{}/socket.io/?EIO=4&transport=websocket", server.addr)
+            .into_client_request()
+            .expect("request");
+        request
+            .headers_mut()
+            .insert("Cookie", cookie.parse().expect("header"));
+        let stream = std::net::TcpStream::connect(server.addr).expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(3)))
+            .expect("timeout");
+        let (mut ws, _) =
+            tokio_tungstenite::tungstenite::client(request, stream).expect("the handshake");
+        assert!(next_text(&mut ws).starts_with("0{"), "attempt {attempt}");
+        ws.send(Message::text("40")).expect("CONNECT");
+        assert!(next_text(&mut ws).starts_with("40{"), "attempt {attempt}");
+        ws.send(Message::text(r#"420["echo",1]"#)).expect("emit");
+        let answer = next_text(&mut ws);
+        assert_eq!(answer, "430[1]", "attempt {attempt}");
+    }
+}
