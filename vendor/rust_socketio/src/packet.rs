@@ -255,8 +255,12 @@ impl TryFrom<&Bytes> for Packet {
         // validate json
         serde_json::from_str::<IgnoredAny>(payload).map_err(Error::InvalidJson)?;
 
+        // A binary event's data is cut down to its event name (all `handle_binary_event`
+        // reads); a binary ack's arguments stay one JSON array, the placeholders
+        // (`{"_placeholder":true,"num":N}`) in place, so its callback can tell where attachment N
+        // goes.
         match packet.packet_type {
-            PacketId::BinaryAck | PacketId::BinaryEvent => {
+            PacketId::BinaryEvent => {
                 if payload.starts_with('[') && payload.ends_with(']') {
                     payload = &payload[1..payload.len() - 1];
                 }
@@ -463,12 +467,30 @@ mod test {
             Packet::new(
                 PacketId::BinaryAck,
                 "/admin".to_owned(),
-                None,
+                Some(String::from("[{\"_placeholder\":true,\"num\":0}]")),
                 Some(456),
                 1,
                 None,
             ),
             packet.unwrap()
+        );
+
+        // Text around the attachments, and a second one: the arguments whole.
+        let payload = Bytes::from_static(
+            b"62-7[\"a\",{\"_placeholder\":true,\"num\":0},{\"b\":{\"_placeholder\":true,\"num\":1}}]",
+        );
+        assert_eq!(
+            Packet::new(
+                PacketId::BinaryAck,
+                "/".to_owned(),
+                Some(String::from(
+                    "[\"a\",{\"_placeholder\":true,\"num\":0},{\"b\":{\"_placeholder\":true,\"num\":1}}]"
+                )),
+                Some(7),
+                2,
+                None,
+            ),
+            Packet::try_from(&payload).unwrap()
         );
     }
 

@@ -328,7 +328,10 @@ impl Client {
     /// It also requires a timeout `Duration` in which the client needs to answer.
     /// If the ack is acked in the correct time span, the specified callback is
     /// called. The callback consumes a [`Payload`] which represents the data send
-    /// by the server.
+    /// by the server. For an ack with binary arguments it is called once with the
+    /// arguments as a JSON array, each binary one a placeholder
+    /// `{"_placeholder":true,"num":N}`, then once per attachment ([`Payload::Binary`]),
+    /// in the order of `N`.
     ///
     /// Please note that the requirements on the provided callbacks are similar to the ones
     /// for [`crate::asynchronous::ClientBuilder::on`].
@@ -437,8 +440,9 @@ impl Client {
                             )
                             .await;
                         }
+                        // A binary ack: then each attachment, in order.
                         if let Some(ref attachments) = socket_packet.attachments {
-                            if let Some(payload) = attachments.get(0) {
+                            for payload in attachments {
                                 ack.callback.deref_mut()(
                                     Payload::Binary(payload.to_owned()),
                                     self.clone(),
