@@ -118,7 +118,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --json 'Print one JSON object per event: event, args, received_at (epoch ms)'
             cand --reconnect 'Reconnect with backoff when the server goes away (never after a refusal)'
             cand --stdin 'Once connected, emit what stdin says, one line each, as the lines arrive (after the --emits): {"event":"NAME","args":[…],"ack":true|false} (args and ack optional; ack defaults to --ack). On a terminal, `NAME [JSON…]` works too (one JSON value per argument). Piped, a malformed line exits 2 (nothing after it is sent); typed, it is skipped. Without --count, exit 0 at the end of input once every ack asked for has come'
-            cand --ack 'Ask for an acknowledgement of every --emit and print each ack, in emit order (plain: its arguments as a JSON array; --json: {"ack":EVENT,"args":[…],"rtt_ms":…}); an ack not within --timeout (20s without it) exits 4'
+            cand --ack 'Ask for an acknowledgement of every --emit and print each ack, in emit order (the emits do not wait for acks; plain: its arguments as a JSON array, binary ones as {"base64":"…"}; --json: {"ack":EVENT,"args":[…],"rtt_ms":…}); an ack not within --timeout (20s without it) exits 4'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

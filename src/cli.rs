@@ -615,9 +615,10 @@ pub(crate) struct ConnectArgs {
     #[arg(long)]
     pub(crate) stdin: bool,
 
-    /// Ask for an acknowledgement of every --emit and print each ack, in emit order (plain: its
-    /// arguments as a JSON array; --json: {"ack":EVENT,"args":[…],"rtt_ms":…}); an ack not
-    /// within --timeout (20s without it) exits 4.
+    /// Ask for an acknowledgement of every --emit and print each ack, in emit order (the emits
+    /// do not wait for acks; plain: its arguments as a JSON array, binary ones as
+    /// {"base64":"…"}; --json: {"ack":EVENT,"args":[…],"rtt_ms":…}); an ack not within
+    /// --timeout (20s without it) exits 4.
     #[arg(long, requires = "emits")]
     pub(crate) ack: bool,
 

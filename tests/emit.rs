@@ -340,7 +340,9 @@ fn binary_the_server_sends_prints_as_base64() {
     ) else {
         return;
     };
-    // The ack of `binary` is the bytes 00 01 02 ff; so is the `binary` event it sends first.
+    // The `binary` event it sends first is the bytes 00 01 02 ff; its ack has those bytes, an
+    // object with "hi" as bytes inside, and a string: two attachments, placeholders in place
+    // (rust_socketio 0.6 gave `connect` only the first attachment, and the text cut apart).
     let output = connect(
         &sb,
         &node.url(),
@@ -360,8 +362,22 @@ fn binary_the_server_sends_prints_as_base64() {
     assert!(
         printed
             .iter()
-            .any(|l| l.contains(r#""ack":"binary","args":[{"base64":"AAEC/w=="}]"#)),
+            .any(|l| l.contains(
+                r#""ack":"binary","args":[{"base64":"AAEC/w=="},{"name":"x.bin","data":{"base64":"aGk="}},"done"]"#
+            )),
         "{printed:?}"
+    );
+    // Plain: the arguments as one JSON array, the same way.
+    let output = connect(
+        &sb,
+        &node.url(),
+        &cookie,
+        &["--event", "none", "--emit", "binary", "--ack"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        lines(&output),
+        [r#"[{"base64":"AAEC/w=="},{"name":"x.bin","data":{"base64":"aGk="}},"done"]"#]
     );
 }
 
@@ -653,6 +669,113 @@ fn ack_ids_count_up_from_zero() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert_eq!(lines(&output), ["[1]", "[2]", "[3]"]);
     assert_eq!(server.join().expect("the server thread"), ["0", "1", "2"]);
+}
+
+/// Several acks are outstanding at once (the emits do not wait for each other) and print in emit
+/// order whatever order they come in: this server acks only once it has all three, last first.
+#[test]
+fn acks_that_come_out_of_order_print_in_emit_order() {
+    let sb = Sandbox::new();
+    let (url, server) = scripted_socket_io(|ws, mut frame| {
+        while frame != "40" {
+            frame = scripted_text(ws).expect("the namespace CONNECT");
+        }
+        scripted_send(ws, r#"40{"sid":"n1"}"#);
+        let mut emits = Vec::new();
+        while emits.len() < 3 {
+            let Some(emit) = scripted_text(ws).as_deref().and_then(emitted) else {
+                break;
+            };
+            emits.push(emit);
+        }
+        for (id, args) in emits.iter().rev() {
+            scripted_send(ws, &format!("43{id}{}", Value::Array(args.clone())));
+        }
+        while scripted_text(ws).is_some() {}
+        emits.len()
+    });
+    let output = connect(
+        &sb,
+        &url,
+        "express.sid=x",
+        &[
+            "--transport",
+            "websocket",
+            "--emit",
+            "echo",
+            "1",
+            "--emit",
+            "echo",
+            r#"["two",{"n":2}]"#,
+            "--emit",
+            "echo",
+            "3",
+            "--ack",
+            "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let args: Vec<Value> = lines(&output)
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json")["args"].clone())
+        .collect();
+    assert_eq!(args, [json!([1]), json!(["two", {"n": 2}]), json!([3])]);
+    assert_eq!(server.join().expect("the server thread"), 3);
+}
+
+/// A binary ack as socket.io-parser writes it: the arguments with placeholders (in an Engine.IO
+/// message, `4`), then one WebSocket binary frame per attachment, here in a namespace and with the attachments out of
+/// their textual order (placeholder 1 comes first).
+#[test]
+fn a_binary_ack_from_the_wire_prints_its_attachments_in_place() {
+    let sb = Sandbox::new();
+    let (url, server) = scripted_socket_io(|ws, mut frame| {
+        while frame != "40/admin," {
+            frame = scripted_text(ws).expect("the namespace CONNECT");
+        }
+        scripted_send(ws, r#"40/admin,{"sid":"n1"}"#);
+        let frame = scripted_text(ws).expect("the emit");
+        let id: String = frame
+            .trim_start_matches("42/admin,")
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        scripted_send(
+            ws,
+            &format!(
+                r#"462-/admin,{id}[{{"_placeholder":true,"num":1}},"mid",{{"deep":[{{"_placeholder":true,"num":0}}]}}]"#
+            ),
+        );
+        ws.send(tokio_tungstenite::tungstenite::Message::binary(vec![
+            0u8, 255,
+        ]))
+        .expect("attachment 0");
+        ws.send(tokio_tungstenite::tungstenite::Message::binary(
+            b"hi".to_vec(),
+        ))
+        .expect("attachment 1");
+        while scripted_text(ws).is_some() {}
+    });
+    let output = connect(
+        &sb,
+        &url,
+        "express.sid=x",
+        &[
+            "--transport",
+            "websocket",
+            "--namespace",
+            "/admin",
+            "--emit",
+            "files",
+            "--ack",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        lines(&output),
+        [r#"[{"base64":"aGk="},"mid",{"deep":[{"base64":"AP8="}]}]"#]
+    );
+    server.join().expect("the server thread");
 }
 
 /// Regression: `serve` installed its `echo` handler in the connect handler, which socketioxide

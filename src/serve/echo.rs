@@ -22,7 +22,8 @@ use socketioxide::socket::Socket;
 /// The event name.
 pub(super) const ECHO: &str = "echo";
 
-/// Registers the handler on a socket that has joined a namespace.
+/// Registers the handler on a socket its namespace accepts (from the connect middleware, so it is
+/// there before the CONNECT is sent).
 pub(super) fn install(socket: &SocketRef) {
     socket.on(ECHO, async |args: EchoArgs, ack: AckSender| {
         // A client that asked for no ack gets nothing; one that is gone cannot get it.

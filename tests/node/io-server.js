@@ -24,7 +24,9 @@
 //   Events a socket may send (as sio-auth serve answers them, where it does):
 //   - 'echo' with an ack: acked with the same arguments (binary included); without an ack, ignored.
 //   - 'handshake' with an ack: acked with { auth: socket.handshake.auth } (the CONNECT auth payload).
-//   - 'binary': the server emits 'binary' with the bytes 00 01 02 ff, and acks with them when asked.
+//   - 'binary': the server emits 'binary' with the bytes 00 01 02 ff; asked for an ack, it acks with
+//     (those bytes, { name: 'x.bin', data: <the bytes of "hi"> }, 'done'): binary at the top and
+//     nested, around text.
 'use strict';
 
 const http = require('http');
@@ -128,7 +130,7 @@ io.on('connection', (socket) => {
     const ack = args.pop();
     const bytes = Buffer.from([0, 1, 2, 255]);
     socket.emit('binary', bytes);
-    if (typeof ack === 'function') ack(bytes);
+    if (typeof ack === 'function') ack(bytes, { name: 'x.bin', data: Buffer.from('hi') }, 'done');
   });
   let ticks = 0;
   const timer = setInterval(() => {
