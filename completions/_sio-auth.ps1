@@ -146,7 +146,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
         }
         'sio-auth;bench' {
             [CompletionResult]::new('--clients', '--clients', [CompletionResultType]::ParameterName, 'Concurrent clients (cycle), sockets to hold (hold) or sockets that emit (--emit)')
-            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'What each client does')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'What each client does (--emit is a scenario of its own, without --mode)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long to run the cycles, or to hold the sockets or emit once all are connected (e.g. 30s, 5m)')
             [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How clients connect (held sockets are always WebSockets)')
             [CompletionResult]::new('--forged', '--forged', [CompletionResultType]::ParameterName, 'Share of connections (0 to 1) that send a forged cookie (cycle mode)')

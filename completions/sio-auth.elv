@@ -136,7 +136,7 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
         }
         &'sio-auth;bench'= {
             cand --clients 'Concurrent clients (cycle), sockets to hold (hold) or sockets that emit (--emit)'
-            cand --mode 'What each client does'
+            cand --mode 'What each client does (--emit is a scenario of its own, without --mode)'
             cand --duration 'How long to run the cycles, or to hold the sockets or emit once all are connected (e.g. 30s, 5m)'
             cand --transport 'How clients connect (held sockets are always WebSockets)'
             cand --forged 'Share of connections (0 to 1) that send a forged cookie (cycle mode)'

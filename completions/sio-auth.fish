@@ -134,7 +134,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l cookie-name
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l clients -d 'Concurrent clients (cycle), sockets to hold (hold) or sockets that emit (--emit)' -r
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l mode -d 'What each client does' -r -f -a "cycle\t'Connect, get authorized (or refused), disconnect, again, for --duration'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l mode -d 'What each client does (--emit is a scenario of its own, without --mode)' -r -f -a "cycle\t'Connect, get authorized (or refused), disconnect, again, for --duration'
 hold\t'Open --clients sockets, keep them for --duration, measure the tick delay'"
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l duration -d 'How long to run the cycles, or to hold the sockets or emit once all are connected (e.g. 30s, 5m)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l transport -d 'How clients connect (held sockets are always WebSockets)' -r -f -a "websocket\t'A WebSocket from the start'

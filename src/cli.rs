@@ -737,16 +737,16 @@ The summary gives acks/s and the round trip's p50/p90/p99/p99.9/max (an HDR hist
 significant digits), in the open loop `send_lag_*` (how long after their slots the emits went
 out: tokio's timer has a 1 ms grain, so about 1 ms of every open-loop round trip is the load
 generator's) and `late_sends` (sent over 2 ms after their slot), `timeouts` (an ack not back
-within --timeout) and `errors` (sockets that failed or broke). A
-run with timeouts or errors exits non-zero after its summary. `sio-auth serve` and the Node
-reference (tests/node/io-server.js) answer the event `echo` with its own arguments.
+within --timeout) and `errors` (sockets that failed or broke). A run with timeouts or errors
+exits non-zero after its summary. `sio-auth serve` and the Node reference
+(tests/node/io-server.js) answer the event `echo` with its own arguments.
 
 Output: one summary on stdout, an aligned table (--json: one JSON object); progress on stderr:
 on a terminal, from 2s into a run, a live line (the rate of handshakes, acks or events over the
 last 500ms, the p99 so far in cycle and emit runs, errors, elapsed; while sockets connect, how
 many are in) redrawn every 500ms and cleared at the end; nothing when stderr is not a terminal.
-In hold
-mode, `sio-auth bench: holding N sockets` is printed on stderr once all of them are connected.
+In hold mode, `sio-auth bench: holding N sockets` is printed on stderr once all of them are
+connected.
 
 Failures: a connection that fails (refused, reset, malformed answer, a step past --timeout,
 out of file descriptors) is counted under `errors` by cause, and a run with any failure exits
@@ -755,7 +755,7 @@ non-zero after its summary, naming the main cause (e.g. raise `ulimit -n` for EM
 Exit codes:
   0  the run completed, nothing failed and every verdict was the expected one
   1  the server refused valid cookies or accepted forged ones (the summary counts them), or
-     refused every socket to hold
+     refused every socket to hold or to emit with
   2  usage error (e.g. --forged with --mode hold, ARGS of --emit that is not JSON)
   3  connections failed: refused, reset, closed, not a Socket.IO server; with --emit, a
      socket broke
@@ -772,7 +772,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub(crate) clients: u32,
 
-    /// What each client does.
+    /// What each client does (--emit is a scenario of its own, without --mode).
     #[arg(long, value_enum, default_value_t = BenchMode::Cycle)]
     pub(crate) mode: BenchMode,
 

@@ -290,6 +290,24 @@ fn a_socket_that_breaks_is_an_error() {
     );
 }
 
+/// A server with another secret refuses every socket: a negative answer (exit 1), no summary.
+#[test]
+fn a_server_refusing_every_socket_is_a_negative_answer() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", "another-secret-of-this-server-9f8e7d6c"]);
+    let (code, stdout, stderr) = bench_run(
+        &sb,
+        &server.url(),
+        &["--emit", "echo", "--clients", "3", "--duration", "1s"],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("no socket could emit: the server refused a valid cookie"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn bad_emit_arguments_are_usage_errors() {
     let sb = Sandbox::new();
