@@ -108,15 +108,7 @@ impl fmt::Debug for Auth {
 pub(super) fn emit(parts: &[String], ack: bool) -> anyhow::Result<Emit> {
     let (event, args) = match parts {
         [event] => (event, Vec::new()),
-        [event, args] => {
-            let value: Value = serde_json::from_str(args).map_err(|e| {
-                anyhow!("--emit {event}: ARGS is not JSON ({e}); a string argument is quoted: '\"text\"'")
-            })?;
-            match value {
-                Value::Array(args) => (event, args),
-                one => (event, vec![one]),
-            }
-        }
+        [event, args] => (event, crate::cli::emit_args(event, args)?),
         _ => anyhow::bail!("--emit takes EVENT and at most one ARGS"),
     };
     if event.is_empty() {
