@@ -23,10 +23,11 @@ use super::failure::{Tally, TimedOut};
 use super::forgery::Cookies;
 use super::progress::Progress;
 use super::{
-    HOLD_VERDICT_WAIT, Outcome, RefusedValid, histogram, quantile_ms, record_micros, round,
+    HOLD_VERDICT_WAIT, Outcome, RefusedValid, histogram, no_socket_got_in, quantile_ms,
+    record_micros, round,
 };
 use crate::cli::BenchArgs;
-use crate::exit::{Exit, ExitOnError as _};
+use crate::exit::Exit;
 
 /// A send later than this after its slot counts as late (open loop). tokio's timer has a
 /// millisecond grain, and the wait for it ends on a millisecond too: a send up to 2 ms after its
@@ -282,15 +283,13 @@ pub(super) async fn run(
         progress.finish().await;
     }
     if sockets == 0 {
-        let why = first_error.unwrap_or_else(|| format!("no verdict within {HOLD_VERDICT_WAIT:?}"));
-        let exit = if refused > 0 {
-            Exit::Negative
-        } else {
-            failures
-                .into_error("sockets", total, args.clients)
-                .map_or(Exit::Network, |e| crate::exit::exit_for(&e))
-        };
-        return Err(anyhow!("no socket could emit: {why}")).exit_with(exit);
+        return Err(no_socket_got_in(
+            "emit",
+            first_error,
+            refused,
+            failures,
+            args.clients,
+        ));
     }
     let mut all = histogram();
     for rtts in &rtts {

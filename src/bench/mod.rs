@@ -555,15 +555,13 @@ async fn hold(args: &BenchArgs, target: Target, cookies: Arc<Cookies>) -> anyhow
         progress.finish().await;
     }
     if held == 0 {
-        let why = first_error.unwrap_or_else(|| format!("no verdict within {HOLD_VERDICT_WAIT:?}"));
-        let exit = if refused > 0 {
-            Exit::Negative
-        } else {
-            failures
-                .into_error("sockets", total, args.clients)
-                .map_or(Exit::Network, |e| crate::exit::exit_for(&e))
-        };
-        return Err(anyhow!("no socket could be held: {why}")).exit_with(exit);
+        return Err(no_socket_got_in(
+            "be held",
+            first_error,
+            refused,
+            failures,
+            args.clients,
+        ));
     }
     let errors = failures.total();
     let summary = json!({
@@ -622,4 +620,24 @@ fn quantile_ms(histogram: &Histogram<u64>, q: f64) -> f64 {
 
 fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+/// The error of a hold or emit run in which no socket got in (so nothing ran): the first
+/// socket's error, and exit 1 when some were refused, else the exit of the failures' cause.
+fn no_socket_got_in(
+    could: &str,
+    first_error: Option<String>,
+    refused: u64,
+    failures: Tally,
+    clients: u32,
+) -> anyhow::Error {
+    let why = first_error.unwrap_or_else(|| format!("no verdict within {HOLD_VERDICT_WAIT:?}"));
+    let exit = if refused > 0 {
+        Exit::Negative
+    } else {
+        failures
+            .into_error("sockets", u64::from(clients), clients)
+            .map_or(Exit::Network, |e| crate::exit::exit_for(&e))
+    };
+    crate::exit::failure(exit, anyhow!("no socket could {could}: {why}"))
 }
