@@ -20,6 +20,7 @@ use futures_util::future::BoxFuture;
 use rust_socketio::Payload;
 use rust_socketio::asynchronous::Client;
 use serde_json::Value;
+use sio_auth::wire::socket::placeholder;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
@@ -341,19 +342,6 @@ async fn send(
         )
     })?;
     Ok(sent_at)
-}
-
-/// socket.io's binary placeholder, `{"_placeholder":true,"num":N}`: N.
-fn placeholder(value: &Value) -> Option<usize> {
-    let Value::Object(map) = value else {
-        return None;
-    };
-    if map.len() != 2 || map.get("_placeholder") != Some(&Value::Bool(true)) {
-        return None;
-    }
-    map.get("num")
-        .and_then(Value::as_u64)
-        .and_then(|n| usize::try_from(n).ok())
 }
 
 /// How many attachments a binary ack's arguments stand for.

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use serde::ser::{SerializeMap as _, SerializeSeq as _, SerializeTuple as _};
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
+use sio_auth::wire::socket::placeholder;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::{FromMessageParts, Value};
@@ -112,17 +113,15 @@ impl EchoArgs {
 /// `value` with every placeholder replaced by its attachment. serde_json's parser nests at most
 /// 128 levels, so neither does this.
 fn with_attachments(value: Json, attachments: &VecDeque<Bytes>) -> Arg {
+    if let Some(bytes) = placeholder(&value).and_then(|n| attachments.get(n)) {
+        return Arg::Bytes(bytes.clone());
+    }
     match value {
-        Json::Object(map) => {
-            if let Some(bytes) = placeholder(&map).and_then(|n| attachments.get(n)) {
-                return Arg::Bytes(bytes.clone());
-            }
-            Arg::Object(
-                map.into_iter()
-                    .map(|(key, value)| (key, with_attachments(value, attachments)))
-                    .collect(),
-            )
-        }
+        Json::Object(map) => Arg::Object(
+            map.into_iter()
+                .map(|(key, value)| (key, with_attachments(value, attachments)))
+                .collect(),
+        ),
         Json::Array(items) => Arg::Array(
             items
                 .into_iter()
@@ -131,16 +130,6 @@ fn with_attachments(value: Json, attachments: &VecDeque<Bytes>) -> Arg {
         ),
         other => Arg::Json(other),
     }
-}
-
-/// The attachment number of `{"_placeholder":true,"num":N}`.
-fn placeholder(map: &serde_json::Map<String, Json>) -> Option<usize> {
-    if map.len() != 2 || map.get("_placeholder") != Some(&Json::Bool(true)) {
-        return None;
-    }
-    map.get("num")?
-        .as_u64()
-        .and_then(|n| usize::try_from(n).ok())
 }
 
 /// A tuple, so that socketioxide sends each element as one argument of the ack.

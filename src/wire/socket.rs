@@ -204,6 +204,29 @@ impl<'a> Packet<'a> {
     }
 }
 
+/// The attachment number of socket.io's binary placeholder, `{"_placeholder":true,"num":N}`
+/// (exactly those two keys); `None` for any other value.
+///
+/// ```
+/// use serde_json::json;
+/// use sio_auth::wire::socket::placeholder;
+/// assert_eq!(placeholder(&json!({"num": 2, "_placeholder": true})), Some(2));
+/// assert_eq!(placeholder(&json!({"_placeholder": true, "num": 0, "x": 1})), None);
+/// assert_eq!(placeholder(&json!({"_placeholder": 1, "num": 0})), None);
+/// ```
+#[must_use]
+pub fn placeholder(value: &Value) -> Option<usize> {
+    let Value::Object(map) = value else {
+        return None;
+    };
+    if map.len() != 2 || map.get("_placeholder") != Some(&Value::Bool(true)) {
+        return None;
+    }
+    map.get("num")
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+}
+
 /// An ACK: the id of the emit it answers and the arguments the server acked with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ack {
