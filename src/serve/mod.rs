@@ -344,18 +344,25 @@ where
     use http_body_util::BodyExt as _;
     use tower::ServiceExt as _;
     let full = |res: http::Response<String>| res.map(|text| Either::Right(Full::from(text)));
+    let verdict = sessions.check(&auth, &req);
+    // Whether the request waits its turn in an untrusted lane: not when it is answered here
+    // at once, nor for a session's later requests (the guard holds them to its cookie), nor
+    // with a cookie that verifies (a polling handshake's verdict already says).
+    let untrusted = match &verdict {
+        Verdict::Refuse(..) => false,
+        Verdict::Handshake(session) => session.is_none(),
+        Verdict::Pass => {
+            guard::request_sid(&req).is_none() && !matches!(auth.verify(req.headers()), Some(Ok(_)))
+        }
+    };
     // Held until the response is made; a WebSocket handshake's, for its session's life.
-    let _turn = if guard::request_sid(&req).is_some()
-        || matches!(auth.verify(req.headers()), Some(Ok(_)))
-    {
-        None
-    } else {
-        let untrusted = if guard::is_engine_path(req.uri().path()) {
+    let _turn = if untrusted {
+        let lane = if guard::is_engine_path(req.uri().path()) {
             Untrusted::Handshake
         } else {
             Untrusted::Request
         };
-        let Some(turn) = lanes.wait_turn(untrusted).await else {
+        let Some(turn) = lanes.wait_turn(lane).await else {
             auth.stats.busy();
             return Ok(full(guard::refusal(
                 http::StatusCode::SERVICE_UNAVAILABLE,
@@ -366,8 +373,10 @@ where
             req.extensions_mut().insert(turn.clone());
         }
         Some(turn)
+    } else {
+        None
     };
-    match sessions.check(&auth, &req) {
+    match verdict {
         Verdict::Refuse(status, text) => {
             if status == http::StatusCode::FORBIDDEN {
                 auth.stats.foreign();
