@@ -318,6 +318,13 @@ pub(crate) struct ServeArgs {
     /// `Origin not allowed.`; handshakes without Origin (non-browser clients) pass.
     #[arg(long = "allowed-origin", value_name = "URL", value_parser = parse_origin)]
     pub(crate) allowed_origins: Vec<String>,
+
+    /// Run as one node of several sharing the --store Redis (socketioxide's Redis adapter,
+    /// channels prefixed `sio-auth`): every authorized socket joins the room
+    /// `session:<sid>`, and `sio-auth emit` reaches sockets on every node. Ticks stay local.
+    /// Not compatible with Node's @socket.io/redis-adapter.
+    #[arg(long)]
+    pub(crate) cluster: bool,
 }
 
 /// One `--namespace` and the `--require` rules that follow it.

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use http::HeaderMap;
 use sio_auth::cookie::{Keyring, Rejection, Verified, latin1_to_string};
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 
 use super::live::{LiveSessions, SessionOf, ShortSid};
@@ -114,8 +115,8 @@ pub(crate) fn cookie_header(headers: &HeaderMap) -> Option<Cow<'_, str>> {
 
 /// The connect middleware of every namespace; socketioxide sends `44{"message":…}` with the
 /// returned text when it is `Err`. `rules` are the namespace's own `--require` rules.
-pub(crate) async fn authorize(
-    socket: SocketRef,
+pub(crate) async fn authorize<A: Adapter>(
+    socket: SocketRef<A>,
     auth: Arc<Authorizer>,
     rules: Arc<[Requirement]>,
 ) -> Result<(), Cow<'static, str>> {

@@ -25,8 +25,8 @@ pub(super) const ECHO: &str = "echo";
 
 /// Registers the handler on a socket its namespace accepts (from the connect middleware, so it is
 /// there before the CONNECT is sent).
-pub(super) fn install(socket: &SocketRef) {
-    socket.on(ECHO, async |args: EchoArgs, ack: AckSender| {
+pub(super) fn install<A: Adapter>(socket: &SocketRef<A>) {
+    socket.on(ECHO, async |args: EchoArgs, ack: AckSender<A>| {
         // A client that asked for no ack gets nothing; one that is gone cannot get it.
         if let Err(e) = ack.send(&args) {
             tracing::debug!(%e, "echo: cannot send the ack");

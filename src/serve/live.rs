@@ -14,6 +14,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use socketioxide::socket::Sid;
 use tokio::sync::broadcast::error::RecvError;
@@ -54,9 +55,28 @@ pub(crate) struct SessionOf {
     pub(crate) looked_up: bool,
 }
 
+/// A tracked socket, whichever adapter its server runs (one process, or a cluster of them).
+pub(crate) trait LiveSocket: Send + Sync + fmt::Debug {
+    fn id(&self) -> Sid;
+    /// Tells the socket why its session ended (`session_ended`), then disconnects it. The
+    /// event is queued before the disconnect packet on the same socket.
+    fn end(&self, why: &str);
+}
+
+impl<A: Adapter> LiveSocket for SocketRef<A> {
+    fn id(&self) -> Sid {
+        self.id
+    }
+
+    fn end(&self, why: &str) {
+        let _ = self.emit(SESSION_ENDED, why);
+        let _ = self.clone().disconnect();
+    }
+}
+
 #[derive(Debug)]
 struct Tracked {
-    sockets: Vec<SocketRef>,
+    sockets: Vec<Box<dyn LiveSocket>>,
     expires: Option<SystemTime>,
     looked_up: bool,
 }
@@ -96,7 +116,7 @@ impl LiveSessions {
 
     /// Tracks a socket under its session; returns the session id for [`Self::untrack`] when
     /// the socket disconnects.
-    pub(crate) fn track(&self, socket: &SocketRef, session: SessionOf) -> Arc<str> {
+    pub(crate) fn track<A: Adapter>(&self, socket: &SocketRef<A>, session: SessionOf) -> Arc<str> {
         let mut sessions = self.lock();
         let tracked = sessions
             .entry(session.sid.clone())
@@ -109,7 +129,7 @@ impl LiveSessions {
             tracked.looked_up = true;
             tracked.expires = session.expires;
         }
-        tracked.sockets.push(socket.clone());
+        tracked.sockets.push(Box::new(socket.clone()));
         drop(sessions);
         session.sid
     }
@@ -117,7 +137,7 @@ impl LiveSessions {
     pub(crate) fn untrack(&self, sid: &str, socket: Sid) {
         let mut sessions = self.lock();
         if let Some(tracked) = sessions.get_mut(sid) {
-            tracked.sockets.retain(|s| s.id != socket);
+            tracked.sockets.retain(|s| s.id() != socket);
             if tracked.sockets.is_empty() {
                 sessions.remove(sid);
             }
@@ -142,9 +162,7 @@ impl LiveSessions {
         };
         tracing::debug!(sid = %ShortSid(sid), sockets = tracked.sockets.len(), why = reason.message(), "session ended; disconnecting its sockets");
         for socket in tracked.sockets {
-            // The packet is queued before the disconnect packet on the same socket.
-            let _ = socket.emit(SESSION_ENDED, reason.message());
-            let _ = socket.disconnect();
+            socket.end(reason.message());
         }
     }
 

@@ -4,6 +4,7 @@
 //! everything else falls through to warp (`build_with_inner_svc(warp::service(routes))`).
 
 mod auth;
+pub(crate) mod cluster;
 mod conns;
 mod echo;
 mod guard;
@@ -32,11 +33,12 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use socketioxide::extract::SocketRef;
 use socketioxide::handler::ConnectHandler as _;
-use socketioxide::{ParserConfig, SocketIo};
+use socketioxide::{ParserConfig, SocketIo, SocketIoBuilder};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use self::auth::{Authorizer, PeerAddr, authorize};
+use self::cluster::ServeAdapter;
 use self::guard::{EngineSessions, Verdict};
 use self::lane::{Lanes, Untrusted};
 use self::live::{LiveSessions, SessionOf};
@@ -63,6 +65,19 @@ const MAX_ATTACHMENTS: usize = 16;
 const MAX_ATTACHMENT_BYTES: usize = 64 * 1024;
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
+    // The cluster's adapter shares the store's Redis.
+    let cluster = match (&args.store, args.cluster) {
+        (_, false) => None,
+        (store::StoreUrl::Redis(url), true) => Some(url.clone()),
+        (store::StoreUrl::Memory, true) => {
+            return Err(crate::exit::failure(
+                Exit::Usage,
+                anyhow::anyhow!(
+                    "--cluster needs the sessions in Redis: add --store redis://HOST:PORT/DB"
+                ),
+            ));
+        }
+    };
     let keyring = secrets::server_keyring(&args.secrets, args.allow_weak_secret)?;
     let store = store::open(&args.store)?;
     let auth = Arc::new(Authorizer {
@@ -87,17 +102,33 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
     // strace shows no futex call left on the handshake path, about 0.2 per handshake before).
     let outcome = runtime.block_on(async {
         let args = args.clone();
-        tokio::spawn(async move { serve(&args, auth).await })
-            .await
-            .unwrap_or_else(|e| Err(anyhow::anyhow!("the server task failed: {e}")))
+        tokio::spawn(async move {
+            if let Some(url) = &cluster {
+                let pubsub = cluster::PubSub::connect(url)
+                    .await
+                    .context("cannot join the cluster")
+                    .exit_with(Exit::Network)?;
+                let builder = SocketIo::builder()
+                    .with_adapter::<cluster::ClusterAdapter>(pubsub.into_adapter());
+                serve(&args, auth, builder).await
+            } else {
+                serve(&args, auth, SocketIo::builder()).await
+            }
+        })
+        .await
+        .unwrap_or_else(|e| Err(anyhow::anyhow!("the server task failed: {e}")))
     });
     // Upgraded WebSockets live in detached tasks: don't wait for them past the close.
     runtime.shutdown_timeout(Duration::from_millis(200));
     outcome
 }
 
-async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> {
-    let (sio, io) = SocketIo::builder()
+async fn serve<A: ServeAdapter>(
+    args: &ServeArgs,
+    auth: Arc<Authorizer>,
+    builder: SocketIoBuilder<A>,
+) -> anyhow::Result<Exit> {
+    let (sio, io) = builder
         // socketioxide's default is 45 s; a refused client never joins, so this is how soon
         // its session is closed (and, client gone or not, how long its memory is held).
         .connect_timeout(args.connect_timeout)
@@ -130,7 +161,7 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
             let (live, phases, auth) = (live.clone(), phases.clone(), auth.clone());
             // The work is done when socketioxide calls the handler, right after it sent the
             // `40`; only the (empty) future it returns is spawned.
-            move |socket: SocketRef| {
+            move |socket: SocketRef<A>| {
                 tracing::debug!(id = %socket.id, ns = socket.ns(), "socket joined");
                 auth.stats.joined();
                 // In an Arc: socketioxide wants a Clone handler; the phase is left once the
@@ -143,7 +174,7 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
                 let live = live.clone();
                 // socketioxide keeps one disconnect handler per socket: this one does both.
                 let auth = auth.clone();
-                socket.on_disconnect(async move |socket: SocketRef| {
+                socket.on_disconnect(async move |socket: SocketRef<A>| {
                     auth.stats.left();
                     if let Some(sid) = session {
                         live.untrack(&sid, socket.id);
@@ -160,15 +191,23 @@ async fn serve(args: &ServeArgs, auth: Arc<Authorizer>) -> anyhow::Result<Exit> 
         // emit (on another worker) before that handler ran (regression: `connect --stdin` lost
         // its first emit and waited 10 s for the ack, about one run in ten under the test
         // suite's load).
-        let middleware = move |socket: SocketRef| {
+        let middleware = move |socket: SocketRef<A>| {
             let (auth, rules) = (middleware_auth.clone(), rules.clone());
             async move {
                 authorize(socket.clone(), auth, rules).await?;
+                if A::SHARED
+                    && let Some(session) = socket.extensions.get::<SessionOf>()
+                {
+                    socket.join(cluster::session_room(&session.sid));
+                }
                 echo::install(&socket);
                 Ok::<(), Cow<'static, str>>(())
             }
         };
-        io.ns(path.clone(), on_connect.with(middleware));
+        A::ready(io.ns(path.clone(), on_connect.with(middleware)))
+            .await
+            .context("cannot join the cluster")
+            .exit_with(Exit::Network)?;
     }
     let watcher = tokio::spawn(live.clone().watch(auth.store.clone()));
     let sessions = Arc::new(EngineSessions::default());

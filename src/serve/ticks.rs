@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
+use socketioxide::operators::BroadcastOperators;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -105,7 +107,7 @@ impl Phases {
     /// Puts a newly authorized socket in the phase of the moment it connected: its first tick
     /// comes one interval later (within a phase), as with a per-socket timer. Keep the returned
     /// member for the socket's life.
-    pub(crate) fn assign(self: &Arc<Self>, socket: &SocketRef) -> PhaseMember {
+    pub(crate) fn assign<A: Adapter>(self: &Arc<Self>, socket: &SocketRef<A>) -> PhaseMember {
         let index = self.index(self.elapsed_slots(Instant::now()));
         socket.join(self.rooms[index]);
         if self.members[index].fetch_add(1, Ordering::Relaxed) == 0 {
@@ -119,8 +121,19 @@ impl Phases {
 }
 
 /// Fires the phases that have sockets, in turn, forever.
-pub(crate) async fn run(io: SocketIo, phases: Arc<Phases>, event: String, namespaces: Vec<String>) {
-    let targets: Vec<_> = namespaces.iter().filter_map(|ns| io.of(ns)).collect();
+///
+/// Ticks stay on this process's own sockets (`local()`): in a cluster every node ticks its own,
+/// nothing goes through the adapter.
+pub(crate) async fn run<A: Adapter>(
+    io: SocketIo<A>,
+    phases: Arc<Phases>,
+    event: String,
+    namespaces: Vec<String>,
+) {
+    let targets: Vec<_> = namespaces
+        .iter()
+        .filter_map(|ns| io.of(ns).map(BroadcastOperators::local))
+        .collect();
     let slots = phases.rooms.len() as u64;
     // The boundary from which to look for the next phase to fire; the phase that is current
     // now is not fired, since its sockets connected less than one interval ago.
