@@ -17,27 +17,34 @@
 //     --emit-ack JSON  once connected, emit JSON = [EVENT, ...ARGS] with an ack ({"$bytes":"BASE64"} at any
 //                depth is sent as a Buffer), print {"event":"ack","args":[...]} (Buffers back as
 //                {"$bytes":"BASE64"}) and exit 0
+//     --on EVENT also report the server's EVENT (repeatable), e.g. session_ended:
+//                {"event":"EVENT","args":[...]}; a server disconnect after it still exits 2
+//     --reconnect  socket.io-client's own reconnection (its default backoff: 1 s ±50 %, up to 5 s):
+//                a disconnect the server did not ask for and a connect_error are reported and the
+//                client keeps trying; each reconnection prints {"event":"connect"} again and the
+//                'data' events count on across connections. A server disconnect ("io server
+//                disconnect", which socket.io-client never retries) still exits 2.
 //   stdout (one JSON line per event, in order):
 //     {"event":"connect"}
 //     {"event":"data","args":[...]}                 (the arguments of each 'data' event)
 //     {"event":"connect_error","message":"..."}     (err.message, e.g. "Cookie is invalid.")
 //     {"event":"disconnect","reason":"..."}        (only for a disconnect we did not cause)
 //     {"event":"timeout"}                           (deadline reached)
-//   Exit: 0 after N data events; 1 after connect_error (reconnection is off); 2 if the server disconnects
-//     before N data events; 4 on timeout; 64 on bad arguments.
+//   Exit: 0 after N data events; 1 after connect_error (without --reconnect); 2 if the server disconnects
+//     before N data events (without --reconnect: any disconnect); 4 on timeout; 64 on bad arguments.
 'use strict';
 
 const { io } = require('socket.io-client');
 
 function usage(msg) {
   process.stderr.write((msg ? 'client.js: ' + msg + '\n' : '') +
-    'usage: node client.js URL [--cookie COOKIE] [--transport websocket|polling|default] [--count N] [--timeout MS] [--namespace NS]\n');
+    'usage: node client.js URL [--cookie COOKIE] [--transport websocket|polling|default] [--count N] [--timeout MS] [--namespace NS] [--on EVENT] [--reconnect]\n');
   process.exit(64);
 }
 
 function parseArgs(argv) {
   const o = { url: null, cookie: null, transport: 'default', count: 1, timeout: 10000, namespace: '/',
-    emitBinary: 0, emitAck: null };
+    emitBinary: 0, emitAck: null, on: [], reconnect: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -50,6 +57,8 @@ function parseArgs(argv) {
     else if (a === '--timeout') o.timeout = Number(val());
     else if (a === '--namespace') o.namespace = val();
     else if (a === '--emit-binary') o.emitBinary = Number(val());
+    else if (a === '--on') o.on.push(val());
+    else if (a === '--reconnect') o.reconnect = true;
     else if (a === '--emit-ack') {
       try { o.emitAck = JSON.parse(val()); } catch (e) { usage('bad --emit-ack: ' + e.message); }
       if (!Array.isArray(o.emitAck) || typeof o.emitAck[0] !== 'string') usage('--emit-ack wants [EVENT, ...ARGS]');
@@ -106,7 +115,7 @@ const base = opts.url.replace(/\/+$/, '');
 const socket = io(base + (opts.namespace === '/' ? '' : opts.namespace), {
   transports,
   upgrade: opts.transport === 'default',
-  reconnection: false,
+  reconnection: opts.reconnect,
   forceNew: true,
   timeout: opts.timeout,
   // In Node, engine.io-client sends extraHeaders on polling (xmlhttprequest-ssl, header check disabled)
@@ -148,15 +157,23 @@ socket.on('data', (...args) => {
   received += 1;
   if (received >= opts.count) finish(0);
 });
+for (const name of opts.on) {
+  socket.on(name, (...args) => {
+    if (finished) return;
+    emitLine({ event: name, args: fromWire(args) });
+  });
+}
 socket.on('connect_error', (err) => {
   if (finished) return;
   emitLine({ event: 'connect_error', message: err && err.message });
-  finish(1);
+  // With reconnection on, socket.io-client retries by itself after a connect_error, unless the
+  // server refused the namespace (socket.active is then false).
+  if (!opts.reconnect || !socket.active) finish(1);
 });
 socket.on('disconnect', (reason) => {
   if (finished) return;
   emitLine({ event: 'disconnect', reason });
-  finish(2);
+  if (!opts.reconnect || reason === 'io server disconnect') finish(2);
 });
 
 process.on('SIGTERM', () => finish(143));
