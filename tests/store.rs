@@ -42,14 +42,14 @@ fn redis_answers(addr: SocketAddr) -> bool {
 }
 
 /// A private `redis-server` (no persistence), killed on drop.
-struct PrivateRedis {
+pub(crate) struct PrivateRedis {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
 }
 
 impl PrivateRedis {
     /// Starts one on `port` (a free one when 0); `None` without the binary.
-    fn start(port: u16) -> Option<Self> {
+    pub(crate) fn start(port: u16) -> Option<Self> {
         let port = if port == 0 { free_port() } else { port };
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
@@ -70,7 +70,7 @@ impl PrivateRedis {
         Some(redis)
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -8,6 +8,7 @@ mod bench;
 mod bench_emit;
 mod browser;
 mod cli;
+mod cluster;
 mod completions;
 mod connect;
 mod cookie_session;
