@@ -861,3 +861,31 @@ fn the_first_frame_on_the_websocket_is_the_namespace_connect() {
         .stdout("7\n");
     assert_eq!(server.join().expect("the server thread"), "40");
 }
+
+/// socket.io v3/v4 send `socket.emit("name")` as `42["name"]`. rust_socketio 0.6 took a
+/// one-element array for a `message` event carrying the name, so `--event name` never printed
+/// it (vendor/rust_socketio, patch 4).
+#[test]
+fn an_event_without_arguments_is_that_event() {
+    let sb = Sandbox::new();
+    let (url, server) = scripted_socket_io(|ws, _first| {
+        scripted_send(ws, r#"40{"sid":"n1"}"#);
+        scripted_send(ws, r#"42["bare"]"#);
+        scripted_send(ws, r#"42["data",7]"#);
+        while scripted_text(ws).is_some() {}
+    });
+    let out = sio_auth(&sb)
+        .args(["connect", &url, "--transport", "websocket", "--count", "2", "--json"])
+        .args(["--event", "bare", "--event", "data", "--timeout", "10s"])
+        .output()
+        .expect("connect runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(events[0]["event"], "bare");
+    assert_eq!(events[0]["args"], serde_json::json!([]));
+    assert_eq!(events[1]["event"], "data");
+    server.join().expect("the server thread");
+}

@@ -493,17 +493,13 @@ impl Client {
         // in case 2, the message is ment for the default message event, in case 1 the event
         // is specified
         if let Ok(Value::Array(contents)) = serde_json::from_str::<Value>(data) {
-            let (event, payloads) = match contents.len() {
-                0 => return Err(Error::IncompletePacket()),
-                // Incorrect packet, ignore it
-                1 => (Event::Message, contents.as_slice()),
-                // it's a message event
-                _ => match contents.first() {
-                    Some(Value::String(ev)) => (Event::from(ev.as_str()), &contents[1..]),
-                    // get rest(1..) of them as data, not just take the 2nd element
-                    _ => (Event::Message, contents.as_slice()),
-                    // take them all as data
-                },
+            let (event, payloads) = match contents.first() {
+                None => return Err(Error::IncompletePacket()),
+                // `["event", args…]`; `["event"]` alone is the event without arguments
+                // (`socket.emit("event")` in socket.io v3 and v4), not a `message` carrying it.
+                Some(Value::String(ev)) => (Event::from(ev.as_str()), &contents[1..]),
+                // No event name: everything is the payload of the default `message` event.
+                _ => (Event::Message, contents.as_slice()),
             };
 
             // call the correct callback
