@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Find the weak secret behind signed session cookies: the built-in list of published secrets, then wordlists')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a Socket.IO server with a session cookie and print the events it sends')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Destroy sessions in the store; their live sockets are disconnected within a second')
+            [CompletionResult]::new('emit', 'emit', [CompletionResultType]::ParameterValue, 'Send an event to the sockets of a session, or to every socket, on every `serve --cluster` node sharing the store')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Socket.IO server: authorized handshakes per second, many idle sockets, or emits and their ack round trips')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print the help of sio-auth or of one of its commands (as --help does)')
@@ -51,6 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--require', '--require', [CompletionResultType]::ParameterName, 'A rule of the preceding --namespace: the session''s value at the JSON pointer must equal VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'How many connections to hold at once; past it a new connection gets `503 Too many connections.` at once while the sockets already open keep ticking. Default: the open-file limit (raised to its hard limit at start) less 64 descriptors for the rest')
             [CompletionResult]::new('--allowed-origin', '--allowed-origin', [CompletionResultType]::ParameterName, 'A page origin allowed to open sockets besides the server''s own (repeatable), e.g. https://app.example.com. Handshakes whose Origin header is neither are refused with `Origin not allowed.`; handshakes without Origin (non-browser clients) pass')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Run as one node of the cluster NAME [default: sio-auth]: the nodes share the --store Redis through socketioxide''s Redis adapter (its channels named NAME-…), every authorized socket joins the room `session:<sid>`, and `sio-auth emit` reaches sockets on every node. Ticks stay local. Not compatible with Node''s @socket.io/redis-adapter: never give a Node server''s prefix (`socket.io`)')
             [CompletionResult]::new('--allow-weak-secret', '--allow-weak-secret', [CompletionResultType]::ParameterName, 'Start even with a weak secret, which serve otherwise refuses (sign and verify only warn): a well-known example secret (`keyboard cat`), one shorter than 32 bytes, one piece repeated (`aaaa…`), or one whose estimated entropy is below 80 bits (few distinct characters, runs, repeats). A secret file that group or others can read or change is refused all the same (`chmod 600` it)')
             [CompletionResult]::new('--require-session', '--require-session', [CompletionResultType]::ParameterName, 'Accept a handshake only when its signed sid names a live session in the store (refused with `Session not found.`, `Session expired.` or `Session store unavailable.`)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -138,6 +140,17 @@ Register-ArgumentCompleter -Native -CommandName 'sio-auth' -ScriptBlock {
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A secret; repeat to rotate: the first signs, every one verifies. A trailing line break is dropped, as in a secret file. Visible to other users in the process list: prefer --secret-file or SIO_AUTH_SECRET')
             [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'A file with one secret per line (the first signs, all verify; line breaks and blank lines are not part of any secret); `-` reads that from stdin. [env: SIO_AUTH_SECRET gives one secret, without its trailing line break, when neither option is used. Default: a secret file created on first use in $XDG_DATA_HOME/sio-auth/secret]')
             [CompletionResult]::new('--cookie-name', '--cookie-name', [CompletionResultType]::ParameterName, 'Name of the session cookie')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sio-auth;emit' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Which sockets: `session:SID` (every socket of that session, on every node) or `all`')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace whose sockets get the event')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The cluster''s name, as its nodes'' `serve --cluster=NAME`')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Session store of the cluster: `redis://HOST:PORT/DB`, as the nodes'' --store. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

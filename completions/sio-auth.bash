@@ -28,6 +28,9 @@ _sio__auth() {
             sio__auth,connect)
                 cmd="sio__auth__subcmd__connect"
                 ;;
+            sio__auth,emit)
+                cmd="sio__auth__subcmd__emit"
+                ;;
             sio__auth,help)
                 cmd="sio__auth__subcmd__help"
                 ;;
@@ -53,7 +56,7 @@ _sio__auth() {
 
     case "${cmd}" in
         sio__auth)
-            opts="-h -V --help --version serve sign verify audit connect revoke bench completions help man"
+            opts="-h -V --help --version serve sign verify audit connect revoke emit bench completions help man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -250,8 +253,38 @@ _sio__auth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sio__auth__subcmd__emit)
+            opts="-h -V --to --namespace --cluster --store --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sio__auth__subcmd__help)
-            opts="-h -V --help --version serve sign verify audit connect revoke bench completions help"
+            opts="-h -V --help --version serve sign verify audit connect revoke emit bench completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,7 +298,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__man)
-            opts="-h -V --help --version serve sign verify audit connect revoke bench completions help"
+            opts="-h -V --help --version serve sign verify audit connect revoke emit bench completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,7 +342,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__serve)
-            opts="-h -V --listen --secret --secret-file --allow-weak-secret --cookie-name --interval --event --connect-timeout --store --require-session --max-age --namespace --require --max-connections --allowed-origin --help --version"
+            opts="-h -V --listen --secret --secret-file --allow-weak-secret --cookie-name --interval --event --connect-timeout --store --require-session --max-age --namespace --require --max-connections --allowed-origin --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -364,6 +397,10 @@ _sio__auth() {
                     return 0
                     ;;
                 --allowed-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

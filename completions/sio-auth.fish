@@ -32,6 +32,7 @@ complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "verify" -d 'Check
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "audit" -d 'Find the weak secret behind signed session cookies: the built-in list of published secrets, then wordlists'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "connect" -d 'Connect to a Socket.IO server with a session cookie and print the events it sends'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "revoke" -d 'Destroy sessions in the store; their live sockets are disconnected within a second'
+complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "emit" -d 'Send an event to the sockets of a session, or to every socket, on every `serve --cluster` node sharing the store'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "bench" -d 'Load-test a Socket.IO server: authorized handshakes per second, many idle sockets, or emits and their ack round trips'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sio-auth -n "__fish_sio_auth_needs_command" -f -a "help" -d 'Print the help of sio-auth or of one of its commands (as --help does)'
@@ -49,6 +50,7 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l namespace -d
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l require -d 'A rule of the preceding --namespace: the session\'s value at the JSON pointer must equal VALUE (JSON, or else a string), e.g. `/user/role=admin`. Implies a live session' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l max-connections -d 'How many connections to hold at once; past it a new connection gets `503 Too many connections.` at once while the sockets already open keep ticking. Default: the open-file limit (raised to its hard limit at start) less 64 descriptors for the rest' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l allowed-origin -d 'A page origin allowed to open sockets besides the server\'s own (repeatable), e.g. https://app.example.com. Handshakes whose Origin header is neither are refused with `Origin not allowed.`; handshakes without Origin (non-browser clients) pass' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l cluster -d 'Run as one node of the cluster NAME [default: sio-auth]: the nodes share the --store Redis through socketioxide\'s Redis adapter (its channels named NAME-…), every authorized socket joins the room `session:<sid>`, and `sio-auth emit` reaches sockets on every node. Ticks stay local. Not compatible with Node\'s @socket.io/redis-adapter: never give a Node server\'s prefix (`socket.io`)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l allow-weak-secret -d 'Start even with a weak secret, which serve otherwise refuses (sign and verify only warn): a well-known example secret (`keyboard cat`), one shorter than 32 bytes, one piece repeated (`aaaa…`), or one whose estimated entropy is below 80 bits (few distinct characters, runs, repeats). A secret file that group or others can read or change is refused all the same (`chmod 600` it)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -l require-session -d 'Accept a handshake only when its signed sid names a live session in the store (refused with `Session not found.`, `Session expired.` or `Session store unavailable.`)'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand serve" -s h -l help -d 'Print help'
@@ -133,6 +135,12 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l secret-file
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -l cookie-name -d 'Name of the session cookie' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand revoke" -s V -l version -d 'Print version'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand emit" -l to -d 'Which sockets: `session:SID` (every socket of that session, on every node) or `all`' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand emit" -l namespace -d 'The namespace whose sockets get the event' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand emit" -l cluster -d 'The cluster\'s name, as its nodes\' `serve --cluster=NAME`' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand emit" -l store -d 'Session store of the cluster: `redis://HOST:PORT/DB`, as the nodes\' --store. A password in the URL is visible in the process list: prefer SIO_AUTH_STORE' -r
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand emit" -s h -l help -d 'Print help'
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand emit" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l clients -d 'Concurrent clients (cycle), sockets to hold (hold) or sockets that emit (--emit)' -r
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand bench" -l mode -d 'What each client does (--emit is a scenario of its own, without --mode)' -r -f -a "cycle\t'Connect, get authorized (or refused), disconnect, again, for --duration'
 hold\t'Open --clients sockets, keep them for --duration, measure the tick delay'"
@@ -179,5 +187,5 @@ complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -s V -l version 
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s h -l help -d 'Print help'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -s V -l version -d 'Print version'
 complete -c sio-auth -n "__fish_sio_auth_using_subcommand completions" -f -a "bash elvish fish powershell zsh"
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -f -a "serve sign verify audit connect revoke bench completions help"
-complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -f -a "serve sign verify audit connect revoke bench completions help"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand help" -f -a "serve sign verify audit connect revoke emit bench completions help"
+complete -c sio-auth -n "__fish_sio_auth_using_subcommand man" -f -a "serve sign verify audit connect revoke emit bench completions help"

@@ -105,6 +105,9 @@ pub(crate) enum Command {
     Connect(ConnectArgs),
     /// Destroy sessions in the store; their live sockets are disconnected within a second.
     Revoke(RevokeArgs),
+    /// Send an event to the sockets of a session, or to every socket, on every `serve
+    /// --cluster` node sharing the store.
+    Emit(EmitArgs),
     /// Load-test a Socket.IO server: authorized handshakes per second, many idle sockets, or
     /// emits and their ack round trips.
     Bench(BenchArgs),
@@ -125,6 +128,7 @@ pub(crate) const COMMANDS: &[&str] = &[
     "audit",
     "connect",
     "revoke",
+    "emit",
     "bench",
     "completions",
     "help",
@@ -319,12 +323,13 @@ pub(crate) struct ServeArgs {
     #[arg(long = "allowed-origin", value_name = "URL", value_parser = parse_origin)]
     pub(crate) allowed_origins: Vec<String>,
 
-    /// Run as one node of several sharing the --store Redis (socketioxide's Redis adapter,
-    /// channels prefixed `sio-auth`): every authorized socket joins the room
-    /// `session:<sid>`, and `sio-auth emit` reaches sockets on every node. Ticks stay local.
-    /// Not compatible with Node's @socket.io/redis-adapter.
-    #[arg(long)]
-    pub(crate) cluster: bool,
+    /// Run as one node of the cluster NAME [default: sio-auth]: the nodes share the --store
+    /// Redis through socketioxide's Redis adapter (its channels named NAME-…), every
+    /// authorized socket joins the room `session:<sid>`, and `sio-auth emit` reaches sockets
+    /// on every node. Ticks stay local. Not compatible with Node's @socket.io/redis-adapter:
+    /// never give a Node server's prefix (`socket.io`).
+    #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = DEFAULT_CLUSTER, value_parser = parse_cluster_name)]
+    pub(crate) cluster: Option<String>,
 }
 
 /// One `--namespace` and the `--require` rules that follow it.
@@ -663,6 +668,119 @@ pub(crate) struct RevokeArgs {
     pub(crate) cookie: CookieNameArg,
 }
 
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Joins the cluster of `sio-auth serve --cluster` nodes on the store's Redis for as long as it takes
+to publish the event once; each node delivers it to its own sockets in the room. Nothing is
+printed on stdout; stderr says how many nodes were listening.
+
+Exit codes:
+  0  the event was published
+  2  usage error
+  3  the store is unreachable")]
+pub(crate) struct EmitArgs {
+    /// The event's name (not one Socket.IO reserves, such as `connect` or `disconnect`).
+    #[arg(value_name = "EVENT", value_parser = parse_emit_event)]
+    pub(crate) event: String,
+
+    /// The event's arguments: a JSON array of arguments, or one JSON value for a single
+    /// argument (a string is quoted: '"text"'); none means no argument.
+    #[arg(value_name = "ARGS")]
+    pub(crate) args: Option<String>,
+
+    /// Which sockets: `session:SID` (every socket of that session, on every node) or `all`.
+    #[arg(long, value_name = "session:SID|all", value_parser = parse_emit_target)]
+    pub(crate) to: EmitTarget,
+
+    /// The namespace whose sockets get the event.
+    #[arg(long, value_name = "NS", default_value = "/", value_parser = parse_cluster_namespace)]
+    pub(crate) namespace: String,
+
+    /// The cluster's name, as its nodes' `serve --cluster=NAME`.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_CLUSTER, value_parser = parse_cluster_name)]
+    pub(crate) cluster: String,
+
+    /// Session store of the cluster: `redis://HOST:PORT/DB`, as the nodes' --store. A
+    /// password in the URL is visible in the process list: prefer SIO_AUTH_STORE.
+    #[arg(long, value_name = "URL", env = "SIO_AUTH_STORE", hide_env_values = true, value_parser = StoreUrlParser { shared: true }, required = true)]
+    pub(crate) store: StoreUrl,
+}
+
+/// `emit --to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum EmitTarget {
+    /// The sockets of one session: the room `session:SID`.
+    Session(String),
+    /// Every socket of the namespace.
+    All,
+}
+
+fn parse_emit_target(text: &str) -> Result<EmitTarget, String> {
+    if text == "all" {
+        return Ok(EmitTarget::All);
+    }
+    match text.strip_prefix("session:") {
+        Some(sid) if !sid.is_empty() && !sid.chars().any(char::is_control) => {
+            Ok(EmitTarget::Session(sid.to_owned()))
+        }
+        Some(_) => Err("session:SID needs a session id after `session:`".to_owned()),
+        // A cookie where its sid was meant: the sid is what `verify` prints.
+        None if text.contains('=') || text.starts_with("s:") || text.starts_with("s%3A") => Err(
+            "expected session:SID or all, not a cookie; `sio-auth verify` prints a cookie's sid"
+                .to_owned(),
+        ),
+        None => Err("expected session:SID or all".to_owned()),
+    }
+}
+
+fn parse_emit_event(name: &str) -> Result<String, String> {
+    let name = parse_event_name(name)?;
+    if RESERVED_EVENTS.contains(&name.as_str()) {
+        Err(format!(
+            "{name:?} is reserved by Socket.IO; clients never get it as an event"
+        ))
+    } else {
+        Ok(name)
+    }
+}
+
+/// The name of `serve --cluster` and `emit --cluster` when none is given.
+const DEFAULT_CLUSTER: &str = "sio-auth";
+
+/// A cluster's name, the prefix of its Redis channels (`NAME-request#NS#`).
+fn parse_cluster_name(name: &str) -> Result<String, String> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+    {
+        Err("a cluster name is 1 to 64 letters, digits, '-', '_', '.' or ':'".to_owned())
+    } else if name == "socket.io" {
+        Err(
+            "`socket.io` is the prefix of Node's redis adapter, whose messages sio-auth's \
+             nodes cannot read: pick another name"
+                .to_owned(),
+        )
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+/// A namespace a cluster can carry: socketioxide's Redis adapter names its channels
+/// `PREFIX-request#NS#`, so a `#` in NS is refused.
+fn parse_cluster_namespace(ns: &str) -> Result<String, String> {
+    let ns = parse_namespace(ns)?;
+    if ns.contains('#') {
+        Err(
+            "a cluster's namespace has no '#' (the Redis adapter's channel names use it)"
+                .to_owned(),
+        )
+    } else {
+        Ok(ns)
+    }
+}
+
 /// What each `bench` client does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum BenchMode {
@@ -871,14 +989,12 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     }
 }
 
-/// The arguments of an emit, from the ARGS of `--emit EVENT ARGS`: a JSON array is the list
-/// of arguments, any other JSON value the only one. Errors are one line and never quote ARGS
-/// (only serde_json's position).
-pub(crate) fn emit_args(event: &str, args: &str) -> anyhow::Result<Vec<Value>> {
+/// The arguments of an emit, from the ARGS of `--emit EVENT ARGS` (or of `emit EVENT ARGS`,
+/// `what` naming which in the error): a JSON array is the list of arguments, any other JSON
+/// value the only one. Errors are one line and never quote ARGS (only serde_json's position).
+pub(crate) fn emit_args(what: &str, args: &str) -> anyhow::Result<Vec<Value>> {
     let value: Value = serde_json::from_str(args).map_err(|e| {
-        anyhow::anyhow!(
-            "--emit {event}: ARGS is not JSON ({e}); a string argument is quoted: '\"text\"'"
-        )
+        anyhow::anyhow!("{what} is not JSON ({e}); a string argument is quoted: '\"text\"'")
     })?;
     Ok(match value {
         Value::Array(args) => args,
@@ -1056,21 +1172,23 @@ fn parse_cookie_name(name: &str) -> Result<String, String> {
 
 /// serve's `--event`: any event name a Socket.IO server may emit, except the one that tells
 /// clients their session ended (the page would take every tick for the end).
+/// Event names Socket.IO keeps for itself.
+const RESERVED_EVENTS: &[&str] = &[
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
+
 fn parse_tick_event(name: &str) -> Result<String, String> {
-    const RESERVED: &[&str] = &[
-        "connect",
-        "connect_error",
-        "disconnect",
-        "disconnecting",
-        "newListener",
-        "removeListener",
-    ];
     let name = parse_event_name(name)?;
     if name == crate::serve::SESSION_ENDED {
         Err(format!(
             "{name:?} is the event that ends a session; pick another tick event"
         ))
-    } else if RESERVED.contains(&name.as_str()) {
+    } else if RESERVED_EVENTS.contains(&name.as_str()) {
         Err(format!(
             "{name:?} is reserved by Socket.IO; pick another tick event"
         ))

@@ -6,6 +6,7 @@ mod cli;
 mod clock;
 mod completions;
 mod connect;
+mod emit;
 mod exit;
 mod kind;
 mod revoke;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         }
         Command::Connect(args) => connect::run(args),
         Command::Revoke(args) => revoke::run(args),
+        Command::Emit(args) => emit::run(args),
     };
     // A consumer that stops reading (`sio-auth verify | head`) ends a data stream quietly; a
     // server that cannot say where it listens must not pretend to be serving.

@@ -17,6 +17,7 @@ const GENERATED: &[(&[&str], &str)] = &[
     (&["man", "audit"], "sio-auth-audit.1"),
     (&["man", "connect"], "sio-auth-connect.1"),
     (&["man", "revoke"], "sio-auth-revoke.1"),
+    (&["man", "emit"], "sio-auth-emit.1"),
     (&["man", "bench"], "sio-auth-bench.1"),
     (&["man", "completions"], "sio-auth-completions.1"),
     (&["man", "help"], "sio-auth-help.1"),

@@ -875,11 +875,24 @@ fn an_event_without_arguments_is_that_event() {
         while scripted_text(ws).is_some() {}
     });
     let out = sio_auth(&sb)
-        .args(["connect", &url, "--transport", "websocket", "--count", "2", "--json"])
+        .args([
+            "connect",
+            &url,
+            "--transport",
+            "websocket",
+            "--count",
+            "2",
+            "--json",
+        ])
         .args(["--event", "bare", "--event", "data", "--timeout", "10s"])
         .output()
         .expect("connect runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|line| serde_json::from_str(line).expect("a JSON line"))

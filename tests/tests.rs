@@ -9,6 +9,7 @@ mod bench_emit;
 mod browser;
 mod cli;
 mod cluster;
+mod cluster_emit;
 mod completions;
 mod connect;
 mod cookie_session;

@@ -53,7 +53,10 @@ impl Plan {
         };
         let (event, values) = match parts.as_slice() {
             [event] => (event, Vec::new()),
-            [event, text] => (event, crate::cli::emit_args(event, text)?),
+            [event, text] => (
+                event,
+                crate::cli::emit_args(&format!("--emit {event}: ARGS"), text)?,
+            ),
             _ => bail!("--emit takes EVENT and at most one ARGS"),
         };
         if event.is_empty() {

@@ -108,7 +108,10 @@ impl fmt::Debug for Auth {
 pub(super) fn emit(parts: &[String], ack: bool) -> anyhow::Result<Emit> {
     let (event, args) = match parts {
         [event] => (event, Vec::new()),
-        [event, args] => (event, crate::cli::emit_args(event, args)?),
+        [event, args] => (
+            event,
+            crate::cli::emit_args(&format!("--emit {event}: ARGS"), args)?,
+        ),
         _ => anyhow::bail!("--emit takes EVENT and at most one ARGS"),
     };
     if event.is_empty() {

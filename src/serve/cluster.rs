@@ -23,9 +23,11 @@ use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
 use socketioxide_redis::{CustomRedisAdapter, InitRes, RedisAdapterConfig, RedisAdapterCtr};
 use tokio::sync::mpsc;
 
-/// The channel prefix of sio-auth's nodes. Node servers use `socket.io` with a different wire
-/// format: the two must never share a prefix.
-pub(crate) const PREFIX: &str = "sio-auth";
+/// The channel on which the nodes of cluster `name` hear a namespace's broadcasts
+/// (socketioxide-redis's `{prefix}-request#{ns}#`); its subscribers are the nodes.
+pub(crate) fn request_channel(name: &str, ns: &str) -> String {
+    format!("{name}-request#{ns}#")
+}
 
 /// The room every authorized socket joins in a cluster: `session:<sid>`.
 pub(crate) fn session_room(sid: &str) -> String {
@@ -113,6 +115,10 @@ impl PubSub {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(CONNECT_TIMEOUT))
+            // A refused connection fails fast (`emit` exits 3 at once); a lost one is retried
+            // on the next command, and the resubscription restores the channels.
+            .set_number_of_retries(2)
+            .set_min_delay(Duration::from_millis(100))
             .set_max_delay(Duration::from_secs(1))
             .set_push_sender(move |push: PushInfo| {
                 deliver(push, &pushed);
@@ -131,12 +137,13 @@ impl PubSub {
         Ok(Self { conn, handlers })
     }
 
-    /// The adapter's shared state for socketioxide's builder.
-    pub(crate) fn into_adapter(self) -> RedisAdapterCtr<Self> {
+    /// The adapter's shared state for socketioxide's builder, in cluster `name` (the prefix
+    /// of its channels; Node servers use `socket.io`, with a wire format of their own).
+    pub(crate) fn into_adapter(self, name: &str) -> RedisAdapterCtr<Self> {
         RedisAdapterCtr::new_with_driver(
             self,
             RedisAdapterConfig::new()
-                .with_prefix(PREFIX)
+                .with_prefix(name.to_owned())
                 .with_request_timeout(Duration::from_secs(2)),
         )
     }
@@ -160,10 +167,11 @@ fn deliver(push: PushInfo, handlers: &Handlers) {
     let (Some(channel), Some(payload)) = (data.next(), data.next()) else {
         return;
     };
-    let (Ok(channel), Ok(payload)) = (
-        redis::from_redis_value::<String>(channel),
-        redis::from_redis_value::<Vec<u8>>(payload),
-    ) else {
+    // The payload is msgpack: binary, taken as it is (redis' `Vec<u8>` conversion refuses it).
+    let (Value::BulkString(channel), Value::BulkString(payload)) = (channel, payload) else {
+        return;
+    };
+    let Ok(channel) = String::from_utf8(channel) else {
         return;
     };
     let handlers = handlers

@@ -66,10 +66,22 @@ const MAX_ATTACHMENT_BYTES: usize = 64 * 1024;
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
     // The cluster's adapter shares the store's Redis.
-    let cluster = match (&args.store, args.cluster) {
-        (_, false) => None,
-        (store::StoreUrl::Redis(url), true) => Some(url.clone()),
-        (store::StoreUrl::Memory, true) => {
+    let cluster = match (&args.store, &args.cluster) {
+        (_, None) => None,
+        (store::StoreUrl::Redis(url), Some(name)) => {
+            if let Some(ns) = args.namespaces.iter().find(|ns| ns.path.contains('#')) {
+                return Err(crate::exit::failure(
+                    Exit::Usage,
+                    anyhow::anyhow!(
+                        "--namespace {}: a cluster's namespace has no '#' (the Redis adapter's \
+                         channel names use it)",
+                        ns.path
+                    ),
+                ));
+            }
+            Some((url.clone(), name.clone()))
+        }
+        (store::StoreUrl::Memory, Some(_)) => {
             return Err(crate::exit::failure(
                 Exit::Usage,
                 anyhow::anyhow!(
@@ -103,13 +115,13 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
     let outcome = runtime.block_on(async {
         let args = args.clone();
         tokio::spawn(async move {
-            if let Some(url) = &cluster {
+            if let Some((url, name)) = &cluster {
                 let pubsub = cluster::PubSub::connect(url)
                     .await
                     .context("cannot join the cluster")
                     .exit_with(Exit::Network)?;
                 let builder = SocketIo::builder()
-                    .with_adapter::<cluster::ClusterAdapter>(pubsub.into_adapter());
+                    .with_adapter::<cluster::ClusterAdapter>(pubsub.into_adapter(name));
                 serve(&args, auth, builder).await
             } else {
                 serve(&args, auth, SocketIo::builder()).await
