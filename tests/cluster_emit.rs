@@ -357,3 +357,66 @@ fn emit_and_cluster_refuse_bad_input_with_one_line_and_the_right_code() {
     assert!(said.contains("cannot join the cluster"), "{said}");
     assert!(!said.contains("hunter2"), "{said}");
 }
+
+/// socketioxide-redis's own driver keeps one connection and never re-subscribes: after a Redis
+/// restart a node would never hear the cluster again. Ours reconnects and subscribes again by
+/// itself, and the sockets it holds meanwhile (a WebSocket needs no Redis) get the next emit.
+#[test]
+fn a_node_hears_the_cluster_again_after_a_redis_restart() {
+    let test = "cluster_emit::a_node_hears_the_cluster_again_after_a_redis_restart";
+    let Some(mut redis) = private_redis(test) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let node = node(&sb, &redis, "heal");
+    let cookie = sb.stdout_ok(&["sign", "--secret", SECRET]);
+    let listener = Listener::start(&sb, &node.url(), &cookie, "/", &["news"]);
+    let store = store(&redis);
+    let news = |n: &str| {
+        emit(
+            &sb,
+            &[
+                "--store",
+                &store,
+                "--cluster",
+                "heal",
+                "--to",
+                "all",
+                "news",
+                n,
+            ],
+        )
+    };
+    let (code, said) = news("1");
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(
+        listener.next("before the restart")["args"],
+        serde_json::json!([1])
+    );
+
+    let port = redis.addr.port();
+    redis.stop();
+    let mut redis = PrivateRedis::start(port).expect("redis-server restarts on its port");
+    let restarted = Instant::now();
+    // The node is back once it listens again (the count emit reports).
+    loop {
+        let (code, said) = news("2");
+        if code == Some(0) && said.contains("(1 node listening)") {
+            break;
+        }
+        assert!(
+            restarted.elapsed() < Duration::from_secs(10),
+            "the node did not subscribe again within 10 s: {said}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!(
+        "the node listened again {:?} after Redis answered",
+        restarted.elapsed()
+    );
+    assert_eq!(
+        listener.next("after the restart")["args"],
+        serde_json::json!([2])
+    );
+    redis.stop();
+}
