@@ -256,6 +256,18 @@ impl Official {
         None
     }
 
+    /// Waits for a `data` event read after `since`, skipping those before it.
+    fn data_after(&mut self, since: Instant, limit: Duration, what: &str) -> Instant {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (at, _) = self.expect("data", left, what);
+            if at > since {
+                return at;
+            }
+        }
+    }
+
     /// Waits for `event`, failing the test with what came instead.
     fn expect(&mut self, event: &str, limit: Duration, what: &str) -> (Instant, Value) {
         self.wait_for(event, limit)
@@ -559,6 +571,8 @@ fn a_redis_outage_fails_closed_on_every_node_and_heals_by_itself() {
     let lb = cluster.haproxy.url();
     let cookie = page_cookie(cluster.haproxy.addr);
     let port = cluster.redis.addr.port();
+    let mut live = Official::watching(&cluster.fixture, &lb, &cookie, "websocket");
+    live.expect("data", Duration::from_secs(15), "the live socket");
 
     cluster.redis.stop();
     let stopped = Instant::now();
@@ -590,6 +604,12 @@ fn a_redis_outage_fails_closed_on_every_node_and_heals_by_itself() {
         );
     }
     let refused = stopped.elapsed();
+    // A live socket is not cut because the store is unreachable.
+    live.data_after(
+        Instant::now(),
+        Duration::from_secs(2),
+        "the live socket during the outage",
+    );
 
     // Back on the same port (empty: no persistence); nobody restarts the nodes.
     cluster.redis = PrivateRedis::start(port).expect("redis-server restarts");
@@ -633,6 +653,10 @@ fn a_redis_outage_fails_closed_on_every_node_and_heals_by_itself() {
         Err("Session not found.".to_owned()),
         "the old session died with that Redis"
     );
+    // The live socket's session was lost with that Redis: the sweep finds it gone and cuts it.
+    let (at, ended) = live.expect("session_ended", Duration::from_secs(5), "the live socket");
+    assert_eq!(ended["args"][0], "Session revoked.");
+    eprintln!("the live socket cut {:?} after the restart", at - restarted);
     eprintln!(
         "refused on every node {refused:?} after the stop; every node back {healed:?} after the restart"
     );
