@@ -59,11 +59,18 @@ struct Haproxy {
 }
 
 impl Haproxy {
+    /// HAProxy with the README's configuration.
     fn start(nodes: &[SocketAddr]) -> Self {
+        Self::start_with(|addr| haproxy_config(addr, nodes))
+    }
+
+    /// HAProxy with the configuration `config` makes for its frontend address.
+    fn start_with(config: impl FnOnce(SocketAddr) -> String) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let text = config(addr);
         let config = dir.path().join("haproxy.cfg");
-        std::fs::write(&config, haproxy_config(addr, nodes)).expect("write the config");
+        std::fs::write(&config, text).expect("write the config");
         let log = dir.path().join("haproxy.log");
         let child = Command::new("haproxy")
             .arg("-db")
@@ -384,6 +391,91 @@ fn haproxy_in_front_of_three_nodes_serves_every_transport_and_shares_sessions() 
         accepted.contains(&1) && accepted.contains(&2),
         "{accepted:?}"
     );
+}
+
+/// The README's configuration with the usual advice for stickiness instead of its own: round
+/// robin, and HAProxy's own cookie (`cookie SERVERID insert indirect nocache`).
+fn serverid_config(frontend: SocketAddr, nodes: &[SocketAddr]) -> String {
+    let readme = haproxy_config(frontend, nodes);
+    let mut config = String::new();
+    for line in readme.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("http-request set-var(txn.sticky)")
+            || trimmed.starts_with("hash-type")
+        {
+            continue;
+        }
+        if trimmed.starts_with("balance hash") {
+            config
+                .push_str("    balance roundrobin\n    cookie SERVERID insert indirect nocache\n");
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix("server ") {
+            let name = rest.split_whitespace().next().unwrap();
+            config.push_str(&format!("{line} cookie {name}\n"));
+            continue;
+        }
+        config.push_str(line);
+        config.push('\n');
+    }
+    assert!(config.contains("cookie SERVERID") && config.matches(" cookie node").count() == 3);
+    config
+}
+
+/// Why the README's configuration hashes the session cookie (regression guard for its reasoning:
+/// if engine.io-client stops replacing the Cookie header, this fails and the README can change).
+#[test]
+fn haproxy_cookie_stickiness_fails_the_official_node_client() {
+    let test = "haproxy_cookie_stickiness_fails_the_official_node_client";
+    let Some(cluster) = Cluster::start(test) else {
+        return;
+    };
+    let addrs: Vec<SocketAddr> = cluster.nodes.iter().map(|n| n.addr).collect();
+    let serverid = Haproxy::start_with(|addr| serverid_config(addr, &addrs));
+    let cookie = page_cookie(cluster.nodes[0].addr);
+    fn with_credentials(transport: &str) -> Vec<&str> {
+        let mut args = once(transport).to_vec();
+        args.push("--with-credentials");
+        args
+    }
+    let clients = vec![
+        // The client returns no SERVERID: each polling request goes to the next node, where
+        // the Engine.IO session does not exist.
+        (
+            "polling without credentials".to_owned(),
+            cluster.client(&serverid.url(), Some(&cookie), &once("polling")),
+        ),
+        // With the jar, SERVERID comes back and replaces the session cookie: the node that
+        // holds the session refuses a request whose cookie did not open it.
+        (
+            "polling with credentials".to_owned(),
+            cluster.client(&serverid.url(), Some(&cookie), &with_credentials("polling")),
+        ),
+        // With the jar, a WebSocket carries the jar's cookies only: none yet.
+        (
+            "websocket with credentials".to_owned(),
+            cluster.client(
+                &serverid.url(),
+                Some(&cookie),
+                &with_credentials("websocket"),
+            ),
+        ),
+        // The README's configuration, for the same client and cookie.
+        (
+            "polling through the README's configuration".to_owned(),
+            cluster.client(&cluster.haproxy.url(), Some(&cookie), &once("polling")),
+        ),
+    ];
+    let verdicts = verdicts(clients);
+    for (what, verdict) in &verdicts[..2] {
+        let message = verdict.as_ref().expect_err(what);
+        assert!(
+            message == "xhr poll error" || message == "xhr post error",
+            "{what}: {message}"
+        );
+    }
+    assert_eq!(verdicts[2].1, Err("No cookie transmitted.".to_owned()));
+    assert_eq!(verdicts[3].1, Ok(()));
 }
 
 /// Sockets of one session on each node (directly) and through HAProxy, all ticking.

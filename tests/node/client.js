@@ -19,6 +19,8 @@
 //                {"$bytes":"BASE64"}) and exit 0
 //     --on EVENT also report the server's EVENT (repeatable), e.g. session_ended:
 //                {"event":"EVENT","args":[...]}; a server disconnect after it still exits 2
+//     --with-credentials  withCredentials: true, which in Node turns on engine.io-client's cookie jar
+//                (it keeps the Set-Cookie of polling responses and sends them back)
 //     --reconnect  socket.io-client's own reconnection (its default backoff: 1 s ±50 %, up to 5 s):
 //                a disconnect the server did not ask for and a connect_error are reported and the
 //                client keeps trying; each reconnection prints {"event":"connect"} again and the
@@ -38,13 +40,13 @@ const { io } = require('socket.io-client');
 
 function usage(msg) {
   process.stderr.write((msg ? 'client.js: ' + msg + '\n' : '') +
-    'usage: node client.js URL [--cookie COOKIE] [--transport websocket|polling|default] [--count N] [--timeout MS] [--namespace NS] [--on EVENT] [--reconnect]\n');
+    'usage: node client.js URL [--cookie COOKIE] [--transport websocket|polling|default] [--count N] [--timeout MS] [--namespace NS] [--on EVENT] [--reconnect] [--with-credentials]\n');
   process.exit(64);
 }
 
 function parseArgs(argv) {
   const o = { url: null, cookie: null, transport: 'default', count: 1, timeout: 10000, namespace: '/',
-    emitBinary: 0, emitAck: null, on: [], reconnect: false };
+    emitBinary: 0, emitAck: null, on: [], reconnect: false, withCredentials: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -59,6 +61,7 @@ function parseArgs(argv) {
     else if (a === '--emit-binary') o.emitBinary = Number(val());
     else if (a === '--on') o.on.push(val());
     else if (a === '--reconnect') o.reconnect = true;
+    else if (a === '--with-credentials') o.withCredentials = true;
     else if (a === '--emit-ack') {
       try { o.emitAck = JSON.parse(val()); } catch (e) { usage('bad --emit-ack: ' + e.message); }
       if (!Array.isArray(o.emitAck) || typeof o.emitAck[0] !== 'string') usage('--emit-ack wants [EVENT, ...ARGS]');
@@ -116,6 +119,7 @@ const socket = io(base + (opts.namespace === '/' ? '' : opts.namespace), {
   transports,
   upgrade: opts.transport === 'default',
   reconnection: opts.reconnect,
+  withCredentials: opts.withCredentials,
   forceNew: true,
   timeout: opts.timeout,
   // In Node, engine.io-client sends extraHeaders on polling (xmlhttprequest-ssl, header check disabled)
