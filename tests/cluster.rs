@@ -1,7 +1,8 @@
 //! Three `sio-auth serve` nodes behind a real HAProxy, on one private Redis: the README's HAProxy
 //! configuration (read out of README.md), the official socket.io-client through it over every
 //! transport, sessions shared across nodes, revocation reaching every node within 1 s, a node
-//! killed under its clients, and a Redis outage that every node survives by itself.
+//! killed under its clients, and a Redis outage that every node survives by itself; and why the
+//! README's stickiness hashes the session cookie rather than using HAProxy's own cookie.
 
 use std::io::BufRead as _;
 use std::net::SocketAddr;
