@@ -60,7 +60,12 @@ Sessions:
   GET / creates a session in the store and sets its cookie (unless the request has a live one);
   POST /logout destroys it and clears the cookie. When a session ends (logout, `sio-auth revoke`,
   a Node app's req.session.destroy() on the shared Redis, expiry), its sockets get the event
-  `session_ended` with the reason and are disconnected within a second.
+  `session_ended` with the reason and are disconnected within a second. When a session is
+  written in the store (a Node app changing req.session, e.g. demoting a user), the rules of
+  each of its sockets' namespaces are checked again: a socket whose session no longer meets
+  them gets `session_ended` with `Requirement not met: RULE.` and is disconnected within a
+  second, while its sockets on the namespaces it still may use stay. Every node of several on
+  one Redis does both for its own sockets.
 
 Exit codes:
   0  shut down cleanly (Ctrl-C, SIGTERM)

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::util::{Peer, Sandbox, free_port, http, missing_peer, node_fixture, now_ms, serve};
 
-const SECRET: &str = "store-tests-secret-7a4f2c9e1b6d8053";
+pub(crate) const SECRET: &str = "store-tests-secret-7a4f2c9e1b6d8053";
 
 // ---------------------------------------------------------------------------------------------
 // Redis: the shared server on 127.0.0.1:6379 when it answers, else a private redis-server.
@@ -84,7 +84,7 @@ impl Drop for PrivateRedis {
 
 /// A Redis database for one test: a random DB number on the shared server (or a private
 /// server); the sessions the test made are deleted on drop.
-struct TestRedis {
+pub(crate) struct TestRedis {
     addr: SocketAddr,
     db: u32,
     sids: std::sync::Mutex<Vec<String>>,
@@ -92,7 +92,12 @@ struct TestRedis {
 }
 
 impl TestRedis {
-    fn get(test: &str) -> Option<Self> {
+    pub(crate) fn get(test: &str) -> Option<Self> {
+        Self::on(test, random_db())
+    }
+
+    /// The same, on database `db` of the shared server.
+    pub(crate) fn on(test: &str, db: u32) -> Option<Self> {
         let shared = SocketAddr::from(([127, 0, 0, 1], 6379));
         let private = if redis_answers(shared) {
             None
@@ -111,22 +116,22 @@ impl TestRedis {
         let addr = private.as_ref().map_or(shared, |p| p.addr);
         Some(Self {
             addr,
-            db: random_db(),
+            db,
             sids: std::sync::Mutex::new(Vec::new()),
             _private: private,
         })
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://{}/{}", self.addr, self.db)
     }
 
-    fn cmd(&self, args: &[&str]) -> String {
+    pub(crate) fn cmd(&self, args: &[&str]) -> String {
         redis_raw(self.addr, self.db, args).expect("redis answers")
     }
 
     /// Remembers a session to delete at the end.
-    fn track(&self, sid: &str) {
+    pub(crate) fn track(&self, sid: &str) {
         self.sids.lock().unwrap().push(sid.to_owned());
     }
 }
@@ -263,7 +268,7 @@ fn set_cookie(headers: &[(String, String)]) -> Option<String> {
 }
 
 /// The session cookie a GET / sets, as a `name=value` pair.
-fn page_cookie(addr: SocketAddr) -> String {
+pub(crate) fn page_cookie(addr: SocketAddr) -> String {
     let (status, headers, body) = http(addr, "GET", "/", &[]);
     assert_eq!(status, 200, "{body}");
     set_cookie(&headers)
@@ -275,7 +280,7 @@ fn page_cookie(addr: SocketAddr) -> String {
 }
 
 /// The sid inside `express.sid=s%3A<sid>.<sig>`.
-fn sid_of(cookie: &str) -> String {
+pub(crate) fn sid_of(cookie: &str) -> String {
     let value = cookie.split_once('=').map_or(cookie, |(_, v)| v);
     let signed = value.strip_prefix("s%3A").expect("an encoded signed value");
     signed.rsplit_once('.').unwrap().0.to_owned()
@@ -549,15 +554,20 @@ store_behaviour!(memory, redis);
 /// The fixture's Express app (express-session + connect-redis) on a test Redis; `None`, after
 /// saying SKIPPED (a failure under CI), when node or Redis is missing.
 fn node_app_on_redis(test: &str) -> Option<(TestRedis, Peer)> {
-    let fixture = node_fixture(test)?;
     let redis = TestRedis::get(test)?;
+    let app = node_app(test, &redis)?;
+    Some((redis, app))
+}
+
+/// The fixture's Express app on `redis`'s database.
+pub(crate) fn node_app(test: &str, redis: &TestRedis) -> Option<Peer> {
+    let fixture = node_fixture(test)?;
     let mut cmd = Command::new("node");
     cmd.arg(fixture.join("app.js"))
         .args(["0", SECRET])
         .current_dir(&fixture)
         .env("REDIS_URL", redis.url());
-    let app = Peer::spawn(cmd);
-    Some((redis, app))
+    Some(Peer::spawn(cmd))
 }
 
 const STORE_DOWN: &str = "the session store does not answer";
@@ -600,7 +610,7 @@ fn serve_requiring_sessions(sb: &Sandbox, store: &str, extra: &[&str]) -> Peer {
 }
 
 /// Logs in on the Node app: GET / for a cookie, then POST /login.
-fn node_login(app: &Peer, redis: &TestRedis, user: &str, role: &str) -> String {
+pub(crate) fn node_login(app: &Peer, redis: &TestRedis, user: &str, role: &str) -> String {
     let cookie = page_cookie_of_node(app);
     redis.track(&sid_of(&cookie));
     let (status, _, body) = http(

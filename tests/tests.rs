@@ -16,6 +16,7 @@ mod cookie_session;
 mod emit;
 mod hints;
 mod interop;
+mod live;
 mod serve;
 mod store;
 mod trust;

@@ -156,15 +156,14 @@ pub(crate) async fn authorize<A: Adapter>(
         sid: verified.sid.as_ref().into(),
         expires: None,
         looked_up: false,
+        rules: rules.clone(),
     };
     if auth.require_session || !rules.is_empty() {
         let session = match auth.lookup(&verified.sid).await {
             Lookup::Live(session) => session,
             Lookup::Refused(why) => return refuse(why.into(), &format_args!("sid {short}")),
         };
-        // The refusal names the rule, never the session's data.
-        if let Some(rule) = rules.iter().find(|rule| !rule.is_met_by(&session)) {
-            let why = format!("Requirement not met: {}.", rule.text);
+        if let Some(why) = super::rules::unmet(&rules, &session) {
             return refuse(why.into(), &format_args!("sid {short}"));
         }
         session_of.expires = session.expires();

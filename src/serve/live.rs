@@ -8,19 +8,25 @@
 //! such session, plus a clock check of its `cookie.expires`. Its sockets then get
 //! `session_ended` with the reason and are disconnected. A destroyed sid is also remembered in
 //! [`Revocations`] so that its cookie, whose signature never expires, no longer connects.
+//!
+//! A looked-up session written in the store (a Node app changing `req.session`) is read again:
+//! each of its sockets whose namespace rules it no longer meets is cut the same way, with
+//! `Requirement not met: …`, and its new expiry is what the sweep checks from then on.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use futures_util::StreamExt as _;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use socketioxide::socket::Sid;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::revoked::Revocations;
-use crate::store::{EndReason, SessionStore};
+use super::rules::{Requirement, unmet};
+use crate::store::{EndReason, Session, SessionStore};
 
 /// A session id for the logs: its first six characters, enough to correlate, never the whole.
 #[derive(Clone, Copy, Debug)]
@@ -53,11 +59,16 @@ pub(crate) struct SessionOf {
     pub(crate) expires: Option<SystemTime>,
     /// Whether the store vouched for it (then its end in the store ends its sockets).
     pub(crate) looked_up: bool,
+    /// The rules of the socket's namespace, which the session met; checked again whenever it
+    /// changes in the store.
+    pub(crate) rules: Arc<[Requirement]>,
 }
 
 /// A tracked socket, whichever adapter its server runs (one process, or a cluster of them).
 pub(crate) trait LiveSocket: Send + Sync + fmt::Debug {
     fn id(&self) -> Sid;
+    /// Its namespace, for the logs.
+    fn ns(&self) -> &str;
     /// Tells the socket why its session ended (`session_ended`), then disconnects it. The
     /// event is queued before the disconnect packet on the same socket.
     fn end(&self, why: &str);
@@ -68,15 +79,26 @@ impl<A: Adapter> LiveSocket for SocketRef<A> {
         self.id
     }
 
+    fn ns(&self) -> &str {
+        socketioxide::socket::Socket::ns(self)
+    }
+
     fn end(&self, why: &str) {
         let _ = self.emit(SESSION_ENDED, why);
         let _ = self.clone().disconnect();
     }
 }
 
+/// A socket and the rules it was admitted by.
+#[derive(Debug)]
+struct Held {
+    socket: Box<dyn LiveSocket>,
+    rules: Arc<[Requirement]>,
+}
+
 #[derive(Debug)]
 struct Tracked {
-    sockets: Vec<Box<dyn LiveSocket>>,
+    sockets: Vec<Held>,
     expires: Option<SystemTime>,
     looked_up: bool,
 }
@@ -87,6 +109,9 @@ pub(crate) struct LiveSessions {
     sessions: Mutex<HashMap<Arc<str>, Tracked>>,
     revoked: Revocations,
 }
+
+/// Store reads (re-checks) in flight at once: the store's connection pipelines them.
+const IN_FLIGHT: usize = 64;
 
 impl LiveSessions {
     /// Remembers a destroyed sid for `remember`: the longest one of its cookies can live.
@@ -129,7 +154,10 @@ impl LiveSessions {
             tracked.looked_up = true;
             tracked.expires = session.expires;
         }
-        tracked.sockets.push(Box::new(socket.clone()));
+        tracked.sockets.push(Held {
+            socket: Box::new(socket.clone()),
+            rules: session.rules,
+        });
         drop(sessions);
         session.sid
     }
@@ -137,7 +165,7 @@ impl LiveSessions {
     pub(crate) fn untrack(&self, sid: &str, socket: Sid) {
         let mut sessions = self.lock();
         if let Some(tracked) = sessions.get_mut(sid) {
-            tracked.sockets.retain(|s| s.id() != socket);
+            tracked.sockets.retain(|s| s.socket.id() != socket);
             if tracked.sockets.is_empty() {
                 sessions.remove(sid);
             }
@@ -161,9 +189,74 @@ impl LiveSessions {
             return;
         };
         tracing::debug!(sid = %ShortSid(sid), sockets = tracked.sockets.len(), why = reason.message(), "session ended; disconnecting its sockets");
-        for socket in tracked.sockets {
-            socket.end(reason.message());
+        for held in tracked.sockets {
+            held.socket.end(reason.message());
         }
+    }
+
+    /// What the store now holds for a looked-up session: its expiry from now on, and the cut
+    /// of each socket whose namespace rules it no longer meets (its other sockets stay).
+    fn update(&self, sid: &str, session: &Session) {
+        let cut: Vec<(Held, String)> = {
+            let mut sessions = self.lock();
+            let Some(tracked) = sessions.get_mut(sid) else {
+                return;
+            };
+            if !tracked.looked_up {
+                return;
+            }
+            tracked.expires = session.expires();
+            let cut: Vec<(Held, String)> = tracked
+                .sockets
+                .extract_if(.., |held| unmet(&held.rules, session).is_some())
+                .map(|held| {
+                    let why = unmet(&held.rules, session).unwrap_or_default();
+                    (held, why)
+                })
+                .collect();
+            if tracked.sockets.is_empty() {
+                sessions.remove(sid);
+            }
+            cut
+        };
+        for (held, why) in cut {
+            tracing::debug!(sid = %ShortSid(sid), ns = held.socket.ns(), "the changed session no longer meets the namespace's rules; disconnecting the socket");
+            held.socket.end(&why);
+        }
+    }
+
+    /// Reads changed sessions again (those looked up; a socket admitted by its signature has
+    /// nothing to re-check) and applies them.
+    async fn recheck(&self, store: &dyn SessionStore, sids: HashSet<String>) {
+        let sids: Vec<String> = {
+            let sessions = self.lock();
+            sids.into_iter()
+                .filter(|sid| sessions.get(sid.as_str()).is_some_and(|t| t.looked_up))
+                .collect()
+        };
+        let mut reads = futures_util::stream::iter(sids)
+            .map(|sid| async move {
+                let read = store.get(&sid).await;
+                (sid, read)
+            })
+            .buffer_unordered(IN_FLIGHT);
+        while let Some((sid, read)) = reads.next().await {
+            match read {
+                Ok(Some(session)) => self.update(&sid, &session),
+                // Gone: its end is announced, or the sweep finds it.
+                Ok(None) => {}
+                // Not knowing is no reason to cut anyone; the next change or the sweep retries.
+                Err(e) => tracing::debug!(%e, "re-check skipped"),
+            }
+        }
+    }
+
+    fn looked_up(&self) -> HashSet<String> {
+        self.lock()
+            .iter()
+            .filter(|(_, t)| t.looked_up)
+            .map(|(sid, _)| sid.to_string())
+            .collect()
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -173,6 +266,7 @@ impl LiveSessions {
     /// Cuts sessions as the store announces their end, and sweeps every [`SWEEP`].
     pub(crate) async fn watch(self: Arc<Self>, store: Arc<dyn SessionStore>) {
         let mut ended = store.ended();
+        let mut changed = store.changed();
         let mut sweep = tokio::time::interval(SWEEP);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -183,6 +277,18 @@ impl LiveSessions {
                     // Missed some: the sweep finds them.
                     Err(RecvError::Lagged(_)) => self.sweep(store.as_ref()).await,
                     Err(RecvError::Closed) => return,
+                },
+                news = changed.recv() => {
+                    let sids = match news {
+                        // The changes already waiting go with it, each session read once.
+                        Ok(sid) => std::iter::once(sid)
+                            .chain(std::iter::from_fn(|| changed.try_recv().ok()))
+                            .collect(),
+                        // Missed some: every session that could have changed.
+                        Err(RecvError::Lagged(_)) => self.looked_up(),
+                        Err(RecvError::Closed) => return,
+                    };
+                    self.recheck(store.as_ref(), sids).await;
                 },
                 _ = sweep.tick() => self.sweep(store.as_ref()).await,
             }

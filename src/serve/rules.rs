@@ -38,6 +38,15 @@ impl Requirement {
     }
 }
 
+/// The refusal of the first rule the session does not meet: `Requirement not met: RULE.`, as
+/// written on the command line (never the session's data); `None` when it meets them all.
+pub(crate) fn unmet(rules: &[Requirement], session: &Session) -> Option<String> {
+    rules
+        .iter()
+        .find(|rule| !rule.is_met_by(session))
+        .map(|rule| format!("Requirement not met: {}.", rule.text))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::SystemTime;
@@ -63,5 +72,12 @@ mod tests {
         assert_eq!(met("/nothing=x"), Ok(false));
         assert!(met("user/role=admin").is_err());
         assert!(met("/user/role").is_err());
+        let rules = ["/user/level=3", "/user/role=root", "/nothing=x"]
+            .map(|rule| Requirement::parse(rule).unwrap());
+        assert_eq!(
+            unmet(&rules, &session).as_deref(),
+            Some("Requirement not met: /user/role=root.")
+        );
+        assert_eq!(unmet(&rules[..1], &session), None);
     }
 }

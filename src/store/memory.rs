@@ -58,12 +58,14 @@ impl Inner {
     }
 }
 
-/// Sessions in process memory; destroyed and evicted sessions are announced in-process.
+/// Sessions in process memory; destroyed, evicted and written sessions are announced
+/// in-process.
 #[derive(Debug)]
 pub(crate) struct MemoryStore {
     inner: Mutex<Inner>,
     capacity: usize,
     ended: broadcast::Sender<Ended>,
+    changed: broadcast::Sender<String>,
 }
 
 impl MemoryStore {
@@ -72,6 +74,7 @@ impl MemoryStore {
             inner: Mutex::new(Inner::default()),
             capacity: capacity.max(1),
             ended: broadcast::channel(1024).0,
+            changed: broadcast::channel(1024).0,
         }
     }
 
@@ -132,6 +135,7 @@ impl MemoryStore {
         for (sid, reason) in ended {
             self.announce(&sid, reason);
         }
+        let _ = self.changed.send(sid.to_owned());
     }
 }
 
@@ -184,6 +188,10 @@ impl SessionStore for MemoryStore {
 
     fn ended(&self) -> broadcast::Receiver<Ended> {
         self.ended.subscribe()
+    }
+
+    fn changed(&self) -> broadcast::Receiver<String> {
+        self.changed.subscribe()
     }
 }
 

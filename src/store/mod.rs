@@ -179,6 +179,11 @@ pub(crate) trait SessionStore: Send + Sync + fmt::Debug {
     /// Sessions ending from now on, as far as the store can tell without polling. Must be
     /// called inside a tokio runtime (the Redis store starts its listener on first use).
     fn ended(&self) -> broadcast::Receiver<Ended>;
+
+    /// The sids of sessions written from now on (by anyone: a Node app on the shared Redis
+    /// too), as far as the store can tell without polling; inside a tokio runtime, as
+    /// [`Self::ended`]. The new data is read with [`Self::get`].
+    fn changed(&self) -> broadcast::Receiver<String>;
 }
 
 /// Where `--store` points. Neither `Display` nor `Debug` shows a password.
@@ -454,6 +459,27 @@ mod contract {
         );
     }
 
+    async fn writes_are_announced(store: Arc<dyn SessionStore>) {
+        let sid = sio_auth::cookie::new_sid().unwrap();
+        let mut changed = store.changed();
+        let session = Session::new(Map::new(), Some(Duration::from_secs(60)), SystemTime::now());
+        // Redis subscribes in the background: write until the listener hears it.
+        let heard = tokio::time::timeout(Duration::from_secs(3), async {
+            loop {
+                store.set(&sid, &session).await.unwrap();
+                let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
+                while let Ok(Ok(news)) = tokio::time::timeout_at(deadline, changed.recv()).await {
+                    if news == sid {
+                        return;
+                    }
+                }
+            }
+        })
+        .await;
+        store.destroy(&sid).await.unwrap();
+        assert!(heard.is_ok(), "the write was not announced");
+    }
+
     macro_rules! contract {
         ($($store:ident),*) => {$(
             mod $store {
@@ -477,6 +503,14 @@ mod contract {
                         super::expiry_forgets(store).await;
                     }
                 }
+
+                #[tokio::test]
+                async fn writes_are_announced() {
+                    if let Some(store) = super::$store().await {
+                        super::writes_are_announced(store).await;
+                    }
+                }
+
             }
         )*};
     }

@@ -3,8 +3,9 @@
 //! shares it in both directions.
 //!
 //! Commands go over one multiplexed connection ([`ConnectionManager`]: pipelined, reconnects by
-//! itself after a failure). Ended sessions are heard through keyspace notifications on a second
-//! (pub/sub) connection, started on the first [`SessionStore::ended`] call.
+//! itself after a failure). Ended and written sessions are heard through keyspace notifications
+//! on a second (pub/sub) connection, started on the first [`SessionStore::ended`] or
+//! [`SessionStore::changed`] call.
 
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
@@ -31,6 +32,7 @@ pub(crate) struct RedisStore {
     /// Made on first use, inside the runtime (the manager spawns its driver task).
     conn: OnceLock<Result<ConnectionManager, String>>,
     ended: broadcast::Sender<Ended>,
+    changed: broadcast::Sender<String>,
     listening: OnceLock<()>,
 }
 
@@ -43,6 +45,7 @@ impl RedisStore {
             client,
             conn: OnceLock::new(),
             ended: broadcast::channel(1024).0,
+            changed: broadcast::channel(1024).0,
             listening: OnceLock::new(),
         })
     }
@@ -71,6 +74,21 @@ impl RedisStore {
             Ok(Err(e)) => Err(StoreError::Unavailable(describe(&e))),
             Err(_) => Err(StoreError::Unavailable("no answer in time".to_owned())),
         }
+    }
+
+    /// Starts the keyspace listener, once.
+    fn listen(&self) {
+        self.listening.get_or_init(|| {
+            tokio::spawn(listen(
+                self.client.clone(),
+                self.conn().ok(),
+                self.db(),
+                Announce {
+                    ended: self.ended.clone(),
+                    changed: self.changed.clone(),
+                },
+            ));
+        });
     }
 
     fn db(&self) -> i64 {
@@ -182,26 +200,32 @@ impl SessionStore for RedisStore {
 
     fn ended(&self) -> broadcast::Receiver<Ended> {
         let receiver = self.ended.subscribe();
-        self.listening.get_or_init(|| {
-            tokio::spawn(listen(
-                self.client.clone(),
-                self.conn().ok(),
-                self.db(),
-                self.ended.clone(),
-            ));
-        });
+        self.listen();
+        receiver
+    }
+
+    fn changed(&self) -> broadcast::Receiver<String> {
+        let receiver = self.changed.subscribe();
+        self.listen();
         receiver
     }
 }
 
+/// Where the listener tells what it heard.
+#[derive(Debug)]
+struct Announce {
+    ended: broadcast::Sender<Ended>,
+    changed: broadcast::Sender<String>,
+}
+
 /// Keeps a pub/sub connection subscribed to `__keyspace@DB__:sess:*` and announces `del`,
-/// `expired` and `evicted` events; reconnects (and re-enables the notifications, which a
-/// restarted Redis forgets) after any failure.
+/// `expired` and `evicted` events as ends and `set` events as changes; reconnects (and
+/// re-enables the notifications, which a restarted Redis forgets) after any failure.
 async fn listen(
     client: redis::Client,
     conn: Option<ConnectionManager>,
     db: i64,
-    ended: broadcast::Sender<Ended>,
+    announce: Announce,
 ) {
     let pattern = format!("__keyspace@{db}__:{PREFIX}*");
     let channel_prefix = format!("__keyspace@{db}__:{PREFIX}");
@@ -222,7 +246,7 @@ async fn listen(
             } else if !warned {
                 // CONFIG refused (managed Redis, ACLs): the sweep still finds ended sessions.
                 warned = true;
-                tracing::warn!(%e, "cannot enable Redis keyspace notifications; ended sessions are found by the sweep only");
+                tracing::warn!(%e, "cannot enable Redis keyspace notifications; ended sessions are found by the sweep only, and sessions changed by others are not checked again");
             }
         }
         let subscribed = tokio::time::timeout(ANSWER_TIMEOUT, async {
@@ -246,9 +270,14 @@ async fn listen(
                         b"del" | b"rename_from" => EndReason::Revoked,
                         b"evicted" => EndReason::Evicted,
                         b"expired" => EndReason::Expired,
+                        // SET, SETEX, connect-redis's `set`.
+                        b"set" => {
+                            let _ = announce.changed.send(sid.to_owned());
+                            continue;
+                        }
                         _ => continue,
                     };
-                    let _ = ended.send(Ended {
+                    let _ = announce.ended.send(Ended {
                         sid: sid.to_owned(),
                         reason,
                     });
@@ -265,15 +294,15 @@ async fn listen(
                 }
             }
         }
-        if ended.receiver_count() == 0 {
+        if announce.ended.receiver_count() + announce.changed.receiver_count() == 0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
-/// Adds `K` (keyspace channel), `g` (del) and `x` (expired) to `notify-keyspace-events`,
-/// keeping whatever else is configured.
+/// Adds `K` (keyspace channel), `g` (del), `x` (expired), `e` (evicted) and `$` (set) to
+/// `notify-keyspace-events`, keeping whatever else is configured.
 async fn enable_notifications(mut conn: ConnectionManager) -> redis::RedisResult<()> {
     let current: Vec<String> = redis::cmd("CONFIG")
         .arg("GET")
@@ -296,7 +325,13 @@ async fn enable_notifications(mut conn: ConnectionManager) -> redis::RedisResult
 fn merged_flags(current: &str) -> String {
     let mut flags = current.to_owned();
     let all = flags.contains('A');
-    for (flag, covered_by_all) in [('K', false), ('g', true), ('x', true), ('e', true)] {
+    for (flag, covered_by_all) in [
+        ('K', false),
+        ('g', true),
+        ('x', true),
+        ('e', true),
+        ('$', true),
+    ] {
         if !(flags.contains(flag) || all && covered_by_all) {
             flags.push(flag);
         }
@@ -315,8 +350,8 @@ mod tests {
 
     #[test]
     fn notification_flags_are_merged() {
-        assert_eq!(merged_flags(""), "Kgxe");
-        assert_eq!(merged_flags("Ex"), "ExKge");
+        assert_eq!(merged_flags(""), "Kgxe$");
+        assert_eq!(merged_flags("Ex"), "ExKge$");
         assert_eq!(merged_flags("AKE"), "AKE");
         assert_eq!(merged_flags("KA"), "KA");
     }
