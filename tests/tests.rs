@@ -14,6 +14,7 @@ mod completions;
 mod connect;
 mod cookie_session;
 mod emit;
+mod engine;
 mod hints;
 mod interop;
 mod live;

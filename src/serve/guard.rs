@@ -35,6 +35,24 @@ pub(crate) fn is_websocket_handshake<B>(req: &Request<B>) -> bool {
         && query_param(query, "transport") == Some("websocket")
 }
 
+/// A WebSocket upgrade (an `Upgrade` header, or `transport=websocket`) with a request body.
+/// hyper reads the body as the request's and drops it unread before it hands the connection
+/// over, so whatever the client meant by those bytes (WebSocket frames smuggled in the handshake)
+/// would be lost in silence. Node's parser takes them for the first frames instead; neither
+/// makes sense for a GET that asks to switch protocols, so it is refused before the engine
+/// sees it.
+fn is_upgrade_with_body<B>(req: &Request<B>) -> bool {
+    let headers = req.headers();
+    let upgrade = headers.contains_key(http::header::UPGRADE)
+        || query_param(req.uri().query().unwrap_or(""), "transport") == Some("websocket");
+    upgrade
+        && (headers.contains_key(http::header::TRANSFER_ENCODING)
+            || headers
+                .get_all(http::header::CONTENT_LENGTH)
+                .iter()
+                .any(|len| len.as_bytes() != b"0"))
+}
+
 /// The first `name=` parameter of a query, read exactly as engineioxide reads it (split on `&`,
 /// the first match wins, no percent-decoding), so that both see the same value.
 fn query_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
@@ -69,6 +87,8 @@ pub(crate) enum Verdict {
 
 /// The text of a request refused because its cookie is not the one that opened the session.
 pub(crate) const NOT_YOUR_SESSION: &str = "This request's cookie did not open this session.";
+/// The text of a WebSocket upgrade refused because it carries a body.
+const UPGRADE_WITH_BODY: &str = "A WebSocket upgrade request carries no body.";
 /// The text engine.io answers for a session it does not know.
 const UNKNOWN_SESSION: &str = "{\"code\":1,\"message\":\"Session ID unknown\"}";
 
@@ -111,6 +131,9 @@ impl EngineSessions {
     pub(crate) fn check<B>(&self, auth: &Authorizer, req: &Request<B>) -> Verdict {
         if !is_engine_path(req.uri().path()) {
             return Verdict::Pass;
+        }
+        if is_upgrade_with_body(req) {
+            return Verdict::Refuse(StatusCode::BAD_REQUEST, UPGRADE_WITH_BODY);
         }
         let query = req.uri().query().unwrap_or("");
         let session = || match auth.verify(req.headers()) {
@@ -239,6 +262,37 @@ mod tests {
         assert_eq!(query_param("EIO=4&xsid=a", "sid"), None);
         assert_eq!(query_param("sid=", "sid"), Some(""));
         assert_eq!(query_param("sidx=1", "sid"), None);
+    }
+
+    #[test]
+    fn an_upgrade_with_a_body_is_told_apart() {
+        let upgrade = |uri: &str, headers: &[(&str, &str)]| {
+            let mut req = Request::get(uri);
+            for (name, value) in headers {
+                req = req.header(*name, *value);
+            }
+            is_upgrade_with_body(&req.body(()).unwrap())
+        };
+        let ws = "/socket.io/?EIO=4&transport=websocket";
+        assert!(!upgrade(ws, &[("upgrade", "websocket")]));
+        assert!(!upgrade(
+            ws,
+            &[("upgrade", "websocket"), ("content-length", "0")]
+        ));
+        assert!(upgrade(
+            ws,
+            &[("upgrade", "websocket"), ("content-length", "5")]
+        ));
+        assert!(upgrade(ws, &[("transfer-encoding", "chunked")]));
+        let polling = "/socket.io/?EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAA";
+        assert!(
+            !upgrade(polling, &[("content-length", "5")]),
+            "a POST's body"
+        );
+        assert!(upgrade(
+            polling,
+            &[("upgrade", "websocket"), ("content-length", "5")]
+        ));
     }
 
     #[test]
