@@ -2,7 +2,9 @@
 //! real `sio-auth serve` with raw bytes and pins what Node's engine.io does, against a patch of
 //! the vendored engine (vendor/README.md) or a rule of serve's guard.
 
-use crate::util::{Sandbox, response_status, serve};
+use std::time::Duration;
+
+use crate::util::{Polling, Sandbox, raw_http, response_status, serve};
 
 const SECRET: &str = "kT9#engine-tests-long-random-enough-8wQ2";
 
@@ -36,7 +38,7 @@ fn an_upgrade_request_with_a_body_is_refused() {
     let sb = Sandbox::new();
     let server = serve(&sb, &["--secret", SECRET, "--interval", "100ms"]);
     let cookie = cookie(&sb, "alice");
-    let polling = crate::util::Polling::open(server.addr, cookie.as_bytes());
+    let polling = Polling::open(server.addr, cookie.as_bytes());
     for sid in ["", polling.sid.as_str()] {
         for (extra, body) in [
             ("Content-Length: 5\r\n", &b"hello"[..]),
@@ -57,4 +59,65 @@ fn an_upgrade_request_with_a_body_is_refused() {
     let request = upgrade_request("", &cookie, "Content-Length: 0\r\n", b"");
     assert_eq!(response_status(server.addr, &request), 101);
     assert_eq!(polling.upgrade_status(), 101);
+}
+
+/// A polling request of session `sid` (`""`: the handshake) with this Content-Type (none when
+/// empty), on a connection of its own.
+fn polling_request(
+    method: &str,
+    sid: &str,
+    cookie: &str,
+    content_type: &str,
+    body: &str,
+) -> Vec<u8> {
+    let sid = if sid.is_empty() {
+        String::new()
+    } else {
+        format!("&sid={sid}")
+    };
+    let content_type = if content_type.is_empty() {
+        String::new()
+    } else {
+        format!("Content-Type: {content_type}\r\n")
+    };
+    format!(
+        "{method} /socket.io/?EIO=4&transport=polling{sid} HTTP/1.1\r\nHost: x\r\n\
+         Connection: close\r\n{content_type}Content-Length: {}\r\nCookie: {cookie}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+// Regression: a v4 polling POST sent as `application/octet-stream` (the v3 binary payload) was
+// read as text and answered 200. engine.io (Node, transports/polling.js) refuses it with 400
+// ("invalid content") and closes the session; any other type is read as text, as before.
+#[test]
+fn a_binary_polling_payload_is_refused_and_closes_the_session() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "100ms"]);
+    let cookie = cookie(&sb, "alice");
+    let wait = Duration::from_secs(5);
+    for (content_type, accepted) in [
+        ("application/octet-stream", false),
+        ("text/plain;charset=UTF-8", true),
+        ("application/json", true),
+        ("", true),
+    ] {
+        let session = Polling::open(server.addr, cookie.as_bytes());
+        let post = polling_request("POST", &session.sid, &cookie, content_type, "40");
+        let (status, body) = raw_http(server.addr, &post, wait);
+        if accepted {
+            assert_eq!(status, 200, "{content_type:?}: {body}");
+            let verdict = session.verdict();
+            assert!(
+                verdict.contains("40{\"sid\""),
+                "{content_type:?}: {verdict}"
+            );
+        } else {
+            assert_eq!(status, 400, "{content_type:?}: {body}");
+            let (status, body) = session.get();
+            assert_eq!(status, 400, "the session is closed: {body}");
+            assert!(body.contains("Session ID unknown"), "{body}");
+        }
+    }
 }

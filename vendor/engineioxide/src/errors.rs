@@ -23,6 +23,8 @@ pub enum Error {
 
     #[error("multiple http polling error")]
     MultipleHttpPolling,
+    #[error("binary payload on a v4 polling session")]
+    InvalidContent,
     #[error("invalid websocket Sec-WebSocket-Key http header")]
     InvalidWebSocketKey,
 
@@ -52,6 +54,7 @@ impl<B> From<Error> for Response<ResponseBody<B>> {
             Error::BadPacket(_)
             | Error::PacketParse(_)
             | Error::MultipleHttpPolling
+            | Error::InvalidContent
             | Error::InvalidWebSocketKey => Response::builder()
                 .status(400)
                 .body(ResponseBody::empty_response())

@@ -179,6 +179,18 @@ where
 
     let (parts, body) = req.into_parts();
     let content_type = parts.headers.get(CONTENT_TYPE);
+    // A v4 polling payload is always text (binary packets travel base64-encoded in it); only
+    // v3 posts binary payloads, as `application/octet-stream`. engine.io (Node) refuses that
+    // type on a v4 session with a 400 and closes the session ("invalid content"); so do we,
+    // rather than parse the bytes as text.
+    if protocol == ProtocolVersion::V4
+        && content_type.is_some_and(|t| t.as_bytes() == b"application/octet-stream")
+    {
+        #[cfg(feature = "tracing")]
+        tracing::debug!(%sid, "binary payload on a v4 session, closing session");
+        engine.close_session(sid, DisconnectReason::TransportError);
+        return Err(Error::InvalidContent);
+    }
     let packets = payload::decoder(body, content_type, protocol, engine.config.max_payload);
     futures_util::pin_mut!(packets);
 
@@ -218,6 +230,74 @@ where
         }?;
     }
     Ok(http_response(StatusCode::OK, "ok", false))
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use engineioxide_core::Str;
+    use http_body_util::Full;
+
+    use super::*;
+    use crate::{Socket, config::EngineIoConfig};
+
+    #[derive(Debug)]
+    struct StubHandler;
+    impl EngineIoHandler for StubHandler {
+        type Data = ();
+        fn on_connect(self: Arc<Self>, _: Arc<Socket<()>>) {}
+        fn on_disconnect(&self, _: Arc<Socket<()>>, _: DisconnectReason) {}
+        fn on_message(self: &Arc<Self>, _: Str, _: Arc<Socket<()>>) {}
+        fn on_binary(self: &Arc<Self>, _: Bytes, _: Arc<Socket<()>>) {}
+    }
+
+    async fn post(
+        engine: &Arc<EngineIo<StubHandler>>,
+        sid: Sid,
+        content_type: &str,
+    ) -> Result<Response<ResponseBody<()>>, Error> {
+        let req = Request::post("/engine.io/")
+            .header(CONTENT_TYPE, content_type)
+            .body(Full::new(Bytes::from_static(b"4hello")))
+            .unwrap();
+        post_req(engine.clone(), ProtocolVersion::V4, sid, req).await
+    }
+
+    fn session(engine: &Arc<EngineIo<StubHandler>>) -> Sid {
+        let req = Request::get("/engine.io/").body(()).unwrap();
+        let socket = engine.create_session(
+            ProtocolVersion::V4,
+            TransportType::Polling,
+            req.into_parts().0,
+            true,
+        );
+        socket.id
+    }
+
+    /// engine.io (Node) transports/polling.js, `onDataRequest`: `application/octet-stream` on
+    /// a v4 session is "invalid content", a 400 that closes the session.
+    #[tokio::test]
+    async fn a_binary_payload_on_a_v4_session_is_refused_and_closes_it() {
+        let engine = Arc::new(EngineIo::new(
+            Arc::new(StubHandler),
+            EngineIoConfig::default(),
+        ));
+        let sid = session(&engine);
+        let Err(err) = post(&engine, sid, "application/octet-stream").await else {
+            panic!("an octet-stream payload was accepted");
+        };
+        assert!(matches!(err, Error::InvalidContent), "{err:?}");
+        assert_eq!(Response::<ResponseBody<()>>::from(err).status(), 400);
+        assert!(engine.get_socket(sid).is_none(), "the session is closed");
+
+        // Any other type is read as text, as Node does.
+        for content_type in ["text/plain;charset=UTF-8", "application/json", ""] {
+            let sid = session(&engine);
+            let status = post(&engine, sid, content_type).await.map(|res| res.status());
+            assert_eq!(status.ok(), Some(http::StatusCode::OK), "{content_type:?}");
+            assert!(engine.get_socket(sid).is_some(), "{content_type:?}");
+        }
+    }
 }
 
 mod rx_stream {
