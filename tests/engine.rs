@@ -2,6 +2,8 @@
 //! real `sio-auth serve` with raw bytes and pins what Node's engine.io does, against a patch of
 //! the vendored engine (vendor/README.md) or a rule of serve's guard.
 
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::util::{Polling, Sandbox, raw_http, response_status, serve};
@@ -120,4 +122,40 @@ fn a_binary_polling_payload_is_refused_and_closes_the_session() {
             assert!(body.contains("Session ID unknown"), "{body}");
         }
     }
+}
+
+// Two long-polls at once on one session: the second gets 400 and the session is closed (the
+// first poll ends with the close packet `1`), as engine.io (Node) does ("overlap from client").
+// engineioxide already did so; this pins it.
+#[test]
+fn two_concurrent_long_polls_close_the_session() {
+    let sb = Sandbox::new();
+    // Ticks far apart: the first poll must still be waiting when the second arrives.
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "10s"]);
+    let cookie = cookie(&sb, "alice");
+    let session = Polling::open(server.addr, cookie.as_bytes());
+    assert_eq!(session.post("40"), 200);
+    assert!(session.verdict().contains("40{\"sid\""));
+    let get = polling_request("GET", &session.sid, &cookie, "", "");
+    let mut first = TcpStream::connect(server.addr).expect("connect");
+    first
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    first.write_all(&get).expect("send");
+    // The first poll is held by the engine once its response is not there at once.
+    std::thread::sleep(Duration::from_millis(200));
+    let (status, body) = raw_http(server.addr, &get, Duration::from_secs(5));
+    assert_eq!(status, 400, "the second poll: {body}");
+    let mut answer = String::new();
+    let _ = first.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "the first poll: {answer}"
+    );
+    assert!(
+        answer.ends_with("\r\n\r\n1"),
+        "the first poll ends with a close: {answer}"
+    );
+    let (status, body) = session.get();
+    assert_eq!(status, 400, "the session is closed: {body}");
 }
