@@ -302,6 +302,22 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_max_age)]
     pub(crate) max_age: Option<Duration>,
 
+    /// Keep a session alive while it has a socket here, as express-session's `rolling` does on
+    /// every request: its `cookie.expires` moves to now plus its `originalMaxAge`, and the Redis
+    /// TTL with it (a Node app on the same Redis sees the new expiry), at most once per
+    /// --touch-every, never over a write made meanwhile. A session without a socket expires as
+    /// before. A browser-session cookie's session (no expiry) keeps its JSON and gets the day
+    /// connect-redis's touch gives it. The browser's cookie keeps its own Expires: a socket
+    /// sends no Set-Cookie.
+    #[arg(long)]
+    pub(crate) rolling: bool,
+
+    /// How often --rolling refreshes a session at most (e.g. 30s, 5m); not 0, not longer than
+    /// --max-age. [default: a tenth of --max-age; 1m without --max-age, for sessions a Node app
+    /// made with a lifetime of its own]
+    #[arg(long, value_name = "DURATION", requires = "rolling", value_parser = parse_touch_every)]
+    pub(crate) touch_every: Option<Duration>,
+
     /// Serve another namespace (repeatable). It gets the cookie rule of `/` plus its own
     /// `--require` rules, which follow it on the command line.
     #[arg(long = "namespace", value_name = "NS", value_parser = parse_namespace)]
@@ -336,6 +352,18 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = DEFAULT_CLUSTER, value_parser = parse_cluster_name)]
     pub(crate) cluster: Option<String>,
 }
+
+impl ServeArgs {
+    /// --touch-every, or its default.
+    pub(crate) fn touch_every(&self) -> Duration {
+        self.touch_every
+            .unwrap_or_else(|| self.max_age.map_or(ROLL_WITHOUT_MAX_AGE, |age| age / 10))
+            .max(Duration::from_millis(1))
+    }
+}
+
+/// --touch-every's default without --max-age.
+const ROLL_WITHOUT_MAX_AGE: Duration = Duration::from_secs(60);
 
 /// One `--namespace` and the `--require` rules that follow it.
 #[derive(Debug, Clone, PartialEq)]
@@ -1027,11 +1055,11 @@ pub(crate) fn parse() -> Cli {
     let matches = Cli::command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let (Command::Serve(args), Some(("serve", sub))) = (&mut cli.command, matches.subcommand()) {
-        args.namespaces = group_namespaces(sub).unwrap_or_else(|e| {
-            Cli::command()
-                .error(clap::error::ErrorKind::ArgumentConflict, e)
-                .exit()
-        });
+        args.namespaces = group_namespaces(sub)
+            .unwrap_or_else(|e| serve_usage_error(clap::error::ErrorKind::ArgumentConflict, e));
+        if let Err(e) = check_touch_every(args) {
+            serve_usage_error(clap::error::ErrorKind::ValueValidation, e);
+        }
     }
     if let (Command::Connect(args), Some(("connect", sub))) =
         (&mut cli.command, matches.subcommand())
@@ -1042,6 +1070,16 @@ pub(crate) fn parse() -> Cli {
             .unwrap_or_default();
     }
     cli
+}
+
+/// A usage error of `serve` found after clap's own checks (exit 2), with serve's usage line.
+fn serve_usage_error(kind: clap::error::ErrorKind, message: String) -> ! {
+    let mut cli = Cli::command();
+    cli.build();
+    match cli.find_subcommand_mut("serve") {
+        Some(serve) => serve.error(kind, message).exit(),
+        None => cli.error(kind, message).exit(),
+    }
 }
 
 fn group_namespaces(matches: &ArgMatches) -> Result<Vec<NamespaceRules>, String> {
@@ -1092,6 +1130,19 @@ fn group_namespaces(matches: &ArgMatches) -> Result<Vec<NamespaceRules>, String>
         }
     }
     Ok(namespaces)
+}
+
+/// A session refreshed less often than it lives would expire between two refreshes.
+fn check_touch_every(args: &ServeArgs) -> Result<(), String> {
+    match (args.touch_every, args.max_age) {
+        (Some(every), Some(age)) if every > age => Err(format!(
+            "--touch-every {} is longer than --max-age {}: a session would expire between two \
+             refreshes",
+            show_duration(every),
+            show_duration(age)
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn parse_requirement(text: &str) -> Result<Requirement, String> {
@@ -1344,6 +1395,14 @@ fn parse_connect_timeout(text: &str) -> Result<Duration, String> {
 
 fn parse_max_age(text: &str) -> Result<Duration, String> {
     parse_duration(text)
+}
+
+fn parse_touch_every(text: &str) -> Result<Duration, String> {
+    let every = parse_duration(text)?;
+    if every.is_zero() {
+        return Err("the touch interval must be more than 0".to_owned());
+    }
+    Ok(every)
 }
 
 #[cfg(test)]

@@ -1,9 +1,14 @@
-//! Sessions that live while their sockets do: a session changed in the store is authorized
-//! again, on every node (live re-authorization).
+//! Sessions that live while their sockets do: `serve --rolling` keeps a connected session from
+//! expiring (and a Node app on the same Redis sees it), and a session changed in the store is
+//! authorized again, on every node (live re-authorization).
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use crate::store::{SECRET, TestRedis, Watcher, connect_once, node_app, node_login, sid_of};
+use serde_json::Value;
+
+use crate::store::{
+    SECRET, TestRedis, Watcher, connect_once, node_app, node_login, page_cookie, sid_of,
+};
 use crate::util::{Peer, Sandbox, http, now_ms, serve};
 
 /// This file's own database on the shared Redis.
@@ -20,6 +25,108 @@ fn ticks_after(watcher: &Watcher, after: i64, limit: Duration) -> bool {
         }
     }
     false
+}
+
+/// `cookie.expires` of the stored session, as connect-redis keeps it.
+fn stored_expires(redis: &TestRedis, sid: &str) -> SystemTime {
+    let reply = redis.cmd(&["GET", &format!("sess:{sid}")]);
+    let stored: Value =
+        serde_json::from_str(reply.lines().nth(1).expect("a stored session")).expect("JSON");
+    humantime::parse_rfc3339(stored["cookie"]["expires"].as_str().expect("an expiry"))
+        .expect("an ISO date")
+}
+
+/// The key's TTL in milliseconds (PTTL).
+fn pttl(redis: &TestRedis, sid: &str) -> i64 {
+    let reply = redis.cmd(&["PTTL", &format!("sess:{sid}")]);
+    reply
+        .trim()
+        .strip_prefix(':')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("PTTL answered {reply:?}"))
+}
+
+#[test]
+fn rolling_keeps_a_connected_session_alive_and_node_sees_it() {
+    let test = "rolling_keeps_a_connected_session_alive_and_node_sees_it";
+    let Some(redis) = TestRedis::on(test, DB) else {
+        return;
+    };
+    let Some(app) = node_app(test, &redis) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let server = serve(
+        &sb,
+        &[
+            "--secret",
+            SECRET,
+            "--store",
+            &redis.url(),
+            "--require-session",
+            "--rolling",
+            "--max-age",
+            "3s",
+            "--touch-every",
+            "1s",
+            "--interval",
+            "200ms",
+        ],
+    );
+    let held = page_cookie(server.addr);
+    let idle = page_cookie(server.addr);
+    let (held_sid, idle_sid) = (sid_of(&held), sid_of(&idle));
+    redis.track(&held_sid);
+    redis.track(&idle_sid);
+    let issued = stored_expires(&redis, &held_sid);
+
+    let watcher = Watcher::start(&sb, &server.url(), &held, &[]);
+    watcher
+        .wait_for("data", Duration::from_secs(10))
+        .expect("ticks");
+    std::thread::sleep(Duration::from_secs(5));
+
+    // Past its first expiry by two seconds, the connected session still ticks...
+    assert!(
+        ticks_after(&watcher, now_ms(), Duration::from_secs(2)),
+        "no tick 5 s in; serve's stderr: {}",
+        server.stderr()
+    );
+    // ...because its TTL and its stored expiry keep moving (at most 1 s + a sweep ago).
+    let ttl = pttl(&redis, &held_sid);
+    assert!(ttl > 1000, "PTTL {ttl} ms");
+    let rolled = stored_expires(&redis, &held_sid);
+    assert!(
+        rolled > issued + Duration::from_secs(3) && rolled > SystemTime::now(),
+        "stored expiry {rolled:?}, issued {issued:?}"
+    );
+    // The Node app reads the same session, with the moved expiry.
+    let (status, _, body) = http(app.addr, "GET", "/session", &[("Cookie", &held)]);
+    assert_eq!(status, 200, "{body}");
+    let seen: Value = serde_json::from_str(&body).unwrap();
+    let seen = humantime::parse_rfc3339(seen["cookie"]["expires"].as_str().unwrap()).unwrap();
+    assert!(seen > issued + Duration::from_secs(3), "Node sees {seen:?}");
+
+    // The session that never had a socket expired as before.
+    assert_eq!(
+        pttl(&redis, &idle_sid),
+        -2,
+        "the idle session's key is gone"
+    );
+    let refused = connect_once(&sb, &server.url(), &idle, &[]).unwrap_err();
+    assert!(
+        refused == "Session not found." || refused == "Session expired.",
+        "{refused}"
+    );
+
+    // Once its socket is gone, the held session expires as well.
+    drop(watcher);
+    std::thread::sleep(Duration::from_secs(4));
+    let refused = connect_once(&sb, &server.url(), &held, &[]).unwrap_err();
+    assert!(
+        refused == "Session not found." || refused == "Session expired.",
+        "{refused}"
+    );
 }
 
 /// One `serve` node of the re-authorization test and the two sockets held on it.
@@ -108,5 +215,42 @@ fn a_demoted_session_loses_its_admin_sockets_on_every_node() {
             "node {n}"
         );
         assert_eq!(connect_once(&sb, &node.server.url(), &cookie, &[]), Ok(()));
+    }
+}
+
+#[test]
+fn touch_every_needs_rolling_and_a_sensible_duration() {
+    let sb = Sandbox::new();
+    for (args, says) in [
+        (&["--touch-every", "1s"][..], "--rolling"),
+        (
+            &["--rolling", "--touch-every", "0s"][..],
+            "the touch interval must be more than 0",
+        ),
+        (
+            &["--rolling", "--touch-every", "soon"][..],
+            "invalid value 'soon' for '--touch-every <DURATION>'",
+        ),
+        (
+            &["--rolling", "--max-age", "3s", "--touch-every", "5s"][..],
+            "--touch-every 5s is longer than --max-age 3s: a session would expire between two refreshes",
+        ),
+    ] {
+        let out = sb
+            .cmd()
+            .args(["serve", "--secret", SECRET, "--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: it served");
+    }
+    // Equal to --max-age, and the default, are fine: it serves.
+    for args in [&["--max-age", "3s", "--touch-every", "3s"][..], &[][..]] {
+        let mut all = vec!["--secret", SECRET, "--rolling"];
+        all.extend_from_slice(args);
+        drop(serve(&sb, &all));
     }
 }

@@ -11,12 +11,13 @@
 //!
 //! A looked-up session written in the store (a Node app changing `req.session`) is read again:
 //! each of its sockets whose namespace rules it no longer meets is cut the same way, with
-//! `Requirement not met: …`, and its new expiry is what the sweep checks from then on.
+//! `Requirement not met: …`, and its new expiry is what the sweep checks from then on. With
+//! `--rolling`, [`LiveSessions::roll`] refreshes the expiry of every session that has a socket.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::StreamExt as _;
 use socketioxide::adapter::Adapter;
@@ -101,6 +102,8 @@ struct Tracked {
     sockets: Vec<Held>,
     expires: Option<SystemTime>,
     looked_up: bool,
+    /// When `--rolling` last refreshed the session (`None`: not yet).
+    touched: Option<Instant>,
 }
 
 /// sid → the sockets of that session, across namespaces; and the destroyed sids.
@@ -110,7 +113,7 @@ pub(crate) struct LiveSessions {
     revoked: Revocations,
 }
 
-/// Store reads (re-checks) in flight at once: the store's connection pipelines them.
+/// Store reads (re-checks) and rolls in flight at once: the store's connection pipelines them.
 const IN_FLIGHT: usize = 64;
 
 impl LiveSessions {
@@ -149,6 +152,7 @@ impl LiveSessions {
                 sockets: Vec::with_capacity(1),
                 expires: session.expires,
                 looked_up: false,
+                touched: None,
             });
         if session.looked_up {
             tracked.looked_up = true;
@@ -257,6 +261,50 @@ impl LiveSessions {
             .filter(|(_, t)| t.looked_up)
             .map(|(sid, _)| sid.to_string())
             .collect()
+    }
+
+    /// `--rolling`: refreshes the expiry of every session with a socket here, each at most once
+    /// per `every` (a session without one is left to expire); the rolled session is applied as
+    /// a change is (its rules checked, its new expiry swept).
+    pub(crate) async fn roll(self: Arc<Self>, store: Arc<dyn SessionStore>, every: Duration) {
+        let mut tick = tokio::time::interval(every.min(SWEEP));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            // The tick's own instant, not the clock after it: a session rolled one `every`
+            // of ticks ago is due (measured with the clock it waited one tick more, 1.5 s
+            // between rolls for --touch-every 1s).
+            let now = tick.tick().await.into_std();
+            let due: Vec<String> = {
+                let mut sessions = self.lock();
+                sessions
+                    .iter_mut()
+                    .filter(|(_, t)| t.touched.is_none_or(|at| now.duration_since(at) >= every))
+                    .map(|(sid, t)| {
+                        t.touched = Some(now);
+                        sid.to_string()
+                    })
+                    .collect()
+            };
+            let store = store.as_ref();
+            let mut rolls = futures_util::stream::iter(due)
+                .map(|sid| async move {
+                    let rolled = store.touch(&sid, SystemTime::now()).await;
+                    (sid, rolled)
+                })
+                .buffer_unordered(IN_FLIGHT);
+            while let Some((sid, rolled)) = rolls.next().await {
+                match rolled {
+                    Ok(Some(session)) => self.update(&sid, &session),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::debug!(%e, "roll skipped; tried again at the next tick");
+                        if let Some(tracked) = self.lock().get_mut(sid.as_str()) {
+                            tracked.touched = None;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -222,6 +222,9 @@ async fn serve<A: ServeAdapter>(
             .exit_with(Exit::Network)?;
     }
     let watcher = tokio::spawn(live.clone().watch(auth.store.clone()));
+    let roller = args
+        .rolling
+        .then(|| tokio::spawn(live.clone().roll(auth.store.clone(), args.touch_every())));
     let sessions = Arc::new(EngineSessions::default());
     let lanes = Arc::new(Lanes::new(
         tokio::runtime::Handle::current().metrics().num_workers(),
@@ -337,6 +340,9 @@ async fn serve<A: ServeAdapter>(
     drop(listener);
     ticker.abort();
     watcher.abort();
+    if let Some(roller) = roller {
+        roller.abort();
+    }
     summary.abort();
     sweeper.abort();
     tracing::debug!(

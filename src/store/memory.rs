@@ -9,7 +9,7 @@ use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use tokio::sync::broadcast;
 
-use super::{EndReason, Ended, Session, SessionStore, StoreError};
+use super::{DEFAULT_TTL, EndReason, Ended, Roll, Session, SessionStore, StoreError};
 
 /// How many sessions the memory store holds before it evicts the one closest to its end.
 pub(crate) const DEFAULT_CAPACITY: usize = 100_000;
@@ -139,6 +139,37 @@ impl MemoryStore {
     }
 }
 
+impl MemoryStore {
+    /// [`SessionStore::touch`] under the lock, so no destroy or write falls in between.
+    fn roll(&self, sid: &str, now: SystemTime) -> Option<Session> {
+        let mut inner = self.lock();
+        let entry = inner.sessions.get(sid)?;
+        if entry.end.0 <= now {
+            return None;
+        }
+        let (session, lives) = match super::roll(&entry.session.to_json(), now) {
+            Roll::Keep => return Some(entry.session.clone()),
+            Roll::TtlOnly => (entry.session.clone(), DEFAULT_TTL),
+            Roll::Expires(json) => {
+                let session = Session::from_json(&json)?;
+                let ttl = session.ttl_secs(now);
+                (session, Duration::from_secs(ttl.max(0).unsigned_abs()))
+            }
+        };
+        let old = entry.end;
+        inner.inserted += 1;
+        let end = (now + lives, inner.inserted);
+        if let Some(sid) = inner.by_end.remove(&old) {
+            inner.by_end.insert(end, sid);
+        }
+        if let Some(entry) = inner.sessions.get_mut(sid) {
+            entry.session = session.clone();
+            entry.end = end;
+        }
+        Some(session)
+    }
+}
+
 impl SessionStore for MemoryStore {
     fn get<'a>(&'a self, sid: &'a str) -> BoxFuture<'a, Result<Option<Session>, StoreError>> {
         let now = SystemTime::now();
@@ -192,6 +223,15 @@ impl SessionStore for MemoryStore {
 
     fn changed(&self) -> broadcast::Receiver<String> {
         self.changed.subscribe()
+    }
+
+    fn touch<'a>(
+        &'a self,
+        sid: &'a str,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<Option<Session>, StoreError>> {
+        let rolled = self.roll(sid, now);
+        async move { Ok(rolled) }.boxed()
     }
 }
 

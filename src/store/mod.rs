@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use sio_auth::cookie::{iso_date, parse_iso_date};
 use tokio::sync::broadcast;
@@ -158,6 +160,75 @@ impl Session {
     }
 }
 
+/// What express-session's `rolling` does to a stored session, read from its JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Roll {
+    /// The same JSON, byte for byte, but for `cookie.expires`, moved to now plus the cookie's
+    /// `originalMaxAge` (express-session's `resetMaxAge`).
+    Expires(String),
+    /// A browser-session cookie (`expires` null): express-session leaves it as it is, and
+    /// connect-redis's `touch` gives it its day again; only the TTL is refreshed.
+    TtlOnly,
+    /// Nothing to refresh: not an express-session session, already expired, or an expiry
+    /// without an `originalMaxAge` to extend it by.
+    Keep,
+}
+
+/// The `cookie` of a stored session, borrowed from its JSON so that `expires` can be replaced
+/// in place. A duplicate key (which JSON.parse would resolve to the last) makes it unreadable.
+#[derive(Deserialize)]
+struct Stored<'a> {
+    #[serde(borrow)]
+    cookie: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct StoredCookie<'a> {
+    #[serde(rename = "originalMaxAge", default)]
+    original_max_age: Option<f64>,
+    #[serde(borrow, default)]
+    expires: Option<&'a RawValue>,
+}
+
+/// Rolls a stored session at `now`. Only the bytes of `cookie.expires` change: the app's data
+/// is never parsed and written back (no number, key order or escape of a Node app's JSON is
+/// rewritten by us).
+pub(crate) fn roll(text: &str, now: SystemTime) -> Roll {
+    let Ok(Stored {
+        cookie: Some(cookie),
+    }) = serde_json::from_str::<Stored<'_>>(text)
+    else {
+        return Roll::Keep;
+    };
+    let Ok(times) = serde_json::from_str::<StoredCookie<'_>>(cookie.get()) else {
+        return Roll::Keep;
+    };
+    let Some(expires) = times.expires else {
+        return Roll::TtlOnly;
+    };
+    let lifetime = times
+        .original_max_age
+        .filter(|ms| ms.is_finite() && *ms > 0.0)
+        .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok());
+    let alive = expires
+        .get()
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(parse_iso_date)
+        .is_some_and(|at| at > now);
+    let (Some(lifetime), true) = (lifetime, alive) else {
+        return Roll::Keep;
+    };
+    // `expires` borrows from `text`: where it sits in it.
+    let at = (expires.get().as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    let end = at + expires.get().len();
+    if text.get(at..end) != Some(expires.get()) {
+        return Roll::Keep;
+    }
+    let date = iso_date(now.checked_add(lifetime).unwrap_or(now));
+    Roll::Expires(format!("{}\"{date}\"{}", &text[..at], &text[end..]))
+}
+
 /// Where sessions live. Every method is one round trip at most.
 pub(crate) trait SessionStore: Send + Sync + fmt::Debug {
     /// The session stored under `sid`, expired or not (the caller tells them apart).
@@ -184,6 +255,15 @@ pub(crate) trait SessionStore: Send + Sync + fmt::Debug {
     /// too), as far as the store can tell without polling; inside a tokio runtime, as
     /// [`Self::ended`]. The new data is read with [`Self::get`].
     fn changed(&self) -> broadcast::Receiver<String>;
+
+    /// Rolls the session at `now` ([`roll`]: express-session's `rolling`, and the TTL with it,
+    /// as connect-redis's `touch`), never over a write someone else made in between. The
+    /// session as it is now stored; `None` when there is none. A few round trips at most.
+    fn touch<'a>(
+        &'a self,
+        sid: &'a str,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<Option<Session>, StoreError>>;
 }
 
 /// Where `--store` points. Neither `Display` nor `Debug` shows a password.
@@ -324,6 +404,46 @@ mod tests {
         assert_eq!(session.pointer("/user/name"), Some(&json!("ann")));
         assert_eq!(Session::from_json("[1]"), None);
         assert_eq!(Session::from_json("nope"), None);
+    }
+
+    #[test]
+    fn rolling_moves_only_the_bytes_of_cookie_expires() {
+        let now = UNIX_EPOCH + Duration::from_millis(1_795_632_469_123);
+        // connect-redis's JSON of an express-session session, and app data that a JSON
+        // rewrite would change: a big integer, an empty array, escapes, a decoy `expires`.
+        let stored = r#"{"cookie":{"originalMaxAge":3000,"expires":"2026-11-25T18:47:50.000Z","httpOnly":true,"path":"/"},"n":12345678901234567890,"a":[],"s":"\u00e9 \"expires\":1","expires":"x"}"#;
+        let Roll::Expires(rolled) = roll(stored, now) else {
+            panic!("not rolled: {:?}", roll(stored, now));
+        };
+        assert_eq!(
+            rolled,
+            stored.replace("2026-11-25T18:47:50.000Z", "2026-11-25T18:47:52.123Z")
+        );
+        // Spaces and key order as another serializer may write them.
+        let spaced = r#"{ "user" : 1 , "cookie" : { "expires" : "2026-11-25T18:47:50.000Z" , "originalMaxAge" : 60000 } }"#;
+        assert_eq!(
+            roll(spaced, now),
+            Roll::Expires(spaced.replace("2026-11-25T18:47:50.000Z", "2026-11-25T18:48:49.123Z"))
+        );
+        // A browser-session cookie: the TTL only.
+        let plain =
+            r#"{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/"}}"#;
+        assert_eq!(roll(plain, now), Roll::TtlOnly);
+        for keep in [
+            // Expired: rolling does not bring it back.
+            r#"{"cookie":{"originalMaxAge":3000,"expires":"2026-11-25T18:47:49.000Z"}}"#,
+            // An expiry with nothing to extend it by.
+            r#"{"cookie":{"originalMaxAge":null,"expires":"2026-11-25T18:47:50.000Z"}}"#,
+            r#"{"cookie":{"originalMaxAge":0,"expires":"2026-11-25T18:47:50.000Z"}}"#,
+            r#"{"cookie":{"originalMaxAge":"3000","expires":"2026-11-25T18:47:50.000Z"}}"#,
+            r#"{"user":1}"#,
+            r#"[1]"#,
+            "nope",
+            // Which cookie JSON.parse keeps is not ours to guess.
+            r#"{"cookie":{"expires":null},"cookie":{"expires":null}}"#,
+        ] {
+            assert_eq!(roll(keep, now), Roll::Keep, "{keep}");
+        }
     }
 
     #[test]
@@ -480,6 +600,66 @@ mod contract {
         assert!(heard.is_ok(), "the write was not announced");
     }
 
+    async fn touch_rolls_the_expiry(store: Arc<dyn SessionStore>) {
+        let sid = sio_auth::cookie::new_sid().unwrap();
+        let now = SystemTime::now();
+        let mut data = Map::new();
+        data.insert("user".to_owned(), json!({"role": "admin"}));
+        let session = Session::new(data, Some(Duration::from_secs(3)), now);
+        store.set(&sid, &session).await.unwrap();
+        let later = now + Duration::from_secs(2);
+        let rolled = store.touch(&sid, later).await.unwrap().expect("rolled");
+        let want = later + Duration::from_secs(3);
+        let ms = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_millis();
+        assert_eq!(rolled.expires().map(ms), Some(ms(want)));
+        let stored = store.get(&sid).await.unwrap().expect("stored");
+        assert_eq!(stored, rolled);
+        assert_eq!(stored.pointer("/user/role"), Some(&json!("admin")));
+        // Past the first expiry, the session lives on.
+        assert_eq!(
+            store.exist(std::slice::from_ref(&sid)).await.unwrap(),
+            [true]
+        );
+        assert_eq!(store.touch("never-made", later).await.unwrap(), None);
+        // A browser-session cookie's session keeps its JSON.
+        let plain = Session::new(Map::new(), None, now);
+        store.set(&sid, &plain).await.unwrap();
+        assert_eq!(store.touch(&sid, later).await.unwrap(), Some(plain));
+        store.destroy(&sid).await.unwrap();
+    }
+
+    /// Regression guard for a plain read-then-write touch: a write made between our read and
+    /// our write (a Node app demoting the user) was lost under the roll.
+    async fn touch_never_overwrites_a_write(store: Arc<dyn SessionStore>) {
+        let sid: Arc<str> = sio_auth::cookie::new_sid().unwrap().into();
+        let write = |n: u64| {
+            let mut data = Map::new();
+            data.insert("n".to_owned(), json!(n));
+            Session::new(data, Some(Duration::from_secs(60)), SystemTime::now())
+        };
+        store.set(&sid, &write(0)).await.unwrap();
+        let toucher = {
+            let (store, sid) = (store.clone(), sid.clone());
+            tokio::spawn(async move {
+                for _ in 0..300 {
+                    store.touch(&sid, SystemTime::now()).await.unwrap();
+                }
+            })
+        };
+        for n in 1..=150 {
+            store.set(&sid, &write(n)).await.unwrap();
+            tokio::task::yield_now().await;
+            let stored = store.get(&sid).await.unwrap().expect("stored");
+            assert_eq!(
+                stored.pointer("/n"),
+                Some(&json!(n)),
+                "write {n} was overwritten"
+            );
+        }
+        toucher.await.unwrap();
+        store.destroy(&sid).await.unwrap();
+    }
+
     macro_rules! contract {
         ($($store:ident),*) => {$(
             mod $store {
@@ -511,6 +691,19 @@ mod contract {
                     }
                 }
 
+                #[tokio::test]
+                async fn touch_rolls_the_expiry() {
+                    if let Some(store) = super::$store().await {
+                        super::touch_rolls_the_expiry(store).await;
+                    }
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn touch_never_overwrites_a_write() {
+                    if let Some(store) = super::$store().await {
+                        super::touch_never_overwrites_a_write(store).await;
+                    }
+                }
             }
         )*};
     }

@@ -15,7 +15,7 @@ use futures_util::{FutureExt as _, StreamExt as _};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::broadcast;
 
-use super::{EndReason, Ended, Session, SessionStore, StoreError};
+use super::{EndReason, Ended, Roll, Session, SessionStore, StoreError};
 
 /// connect-redis's default key prefix, which the fixture app and most apps keep.
 pub(crate) const PREFIX: &str = "sess:";
@@ -25,6 +25,28 @@ const ANSWER_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// The keys `exist` asks about in one pipeline.
 const EXIST_CHUNK: usize = 1000;
+
+/// A compare-and-set of a rolled session: the new value (or, when ARGV[2] is empty, only the
+/// TTL) is written only if the key still holds exactly what the roll was computed from;
+/// otherwise the script answers what it holds now (nil when gone), and the roll is computed
+/// again from that. Why a script, not WATCH/MULTI: WATCH belongs to a connection, and ours is
+/// multiplexed (every handshake's GET shares it), so WATCH would need a connection of its own;
+/// the script is one atomic round trip on the shared one. Why not rewrite the JSON in Lua:
+/// cjson turns `[]` into `{}` and rounds numbers past 14 digits, which would rewrite a Node
+/// app's data; the roll is made in Rust and touches only the bytes of `cookie.expires`.
+const ROLL_SCRIPT: &str = "\
+local stored = redis.call('GET', KEYS[1])
+if stored ~= ARGV[1] then return stored end
+if ARGV[2] == '' then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+end
+return 1";
+
+/// How many times a roll is computed again when others keep writing the session meanwhile;
+/// past it their write stands and the next touch rolls it.
+const ROLL_TRIES: usize = 3;
 
 #[derive(Debug)]
 pub(crate) struct RedisStore {
@@ -198,6 +220,67 @@ impl SessionStore for RedisStore {
         .boxed()
     }
 
+    fn touch<'a>(
+        &'a self,
+        sid: &'a str,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<Option<Session>, StoreError>> {
+        async move {
+            let mut stored: Option<String> = self
+                .query(async |mut c| redis::cmd("GET").arg(key(sid)).query_async(&mut c).await)
+                .await?;
+            for _ in 0..ROLL_TRIES {
+                let Some(text) = stored.take() else {
+                    return Ok(None);
+                };
+                let Some(session) = Session::from_json(&text) else {
+                    return Ok(None);
+                };
+                let (rolled, json) = match super::roll(&text, now) {
+                    Roll::Keep => return Ok(Some(session)),
+                    Roll::TtlOnly => (session, String::new()),
+                    Roll::Expires(json) => match Session::from_json(&json) {
+                        Some(rolled) => (rolled, json),
+                        None => return Ok(Some(session)),
+                    },
+                };
+                let ttl = rolled.ttl_secs(now);
+                if ttl <= 0 {
+                    return Ok(Some(rolled));
+                }
+                let answer: redis::Value = self
+                    .query(async |mut c| {
+                        redis::cmd("EVAL")
+                            .arg(ROLL_SCRIPT)
+                            .arg(1)
+                            .arg(key(sid))
+                            .arg(&text)
+                            .arg(&json)
+                            .arg(ttl)
+                            .query_async(&mut c)
+                            .await
+                    })
+                    .await?;
+                match answer {
+                    redis::Value::Int(1) => return Ok(Some(rolled)),
+                    redis::Value::Nil => return Ok(None),
+                    // Written by someone else since our read: roll their write instead.
+                    redis::Value::BulkString(now_stored) => {
+                        stored = String::from_utf8(now_stored).ok();
+                    }
+                    // Not shown: it could hold session data.
+                    _ => {
+                        return Err(StoreError::Unavailable(
+                            "unexpected answer to the roll script".to_owned(),
+                        ));
+                    }
+                }
+            }
+            Ok(stored.as_deref().and_then(Session::from_json))
+        }
+        .boxed()
+    }
+
     fn ended(&self) -> broadcast::Receiver<Ended> {
         let receiver = self.ended.subscribe();
         self.listen();
@@ -270,7 +353,7 @@ async fn listen(
                         b"del" | b"rename_from" => EndReason::Revoked,
                         b"evicted" => EndReason::Evicted,
                         b"expired" => EndReason::Expired,
-                        // SET, SETEX, connect-redis's `set`.
+                        // SET, SETEX, connect-redis's `set`, our own rolling refresh.
                         b"set" => {
                             let _ = announce.changed.send(sid.to_owned());
                             continue;
