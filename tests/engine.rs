@@ -159,3 +159,82 @@ fn two_concurrent_long_polls_close_the_session() {
     let (status, body) = session.get();
     assert_eq!(status, 400, "the session is closed: {body}");
 }
+
+/// A new WebSocket session with this cookie, upgraded: the connection, past the 101's head.
+fn websocket(addr: std::net::SocketAddr, cookie: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .write_all(&upgrade_request("", cookie, "", b""))
+        .expect("send");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    stream
+}
+
+/// A client frame, masked; `payload` under 126 bytes.
+fn masked(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mask = [0x5a, 0x17, 0xc3, 0x08];
+    let mut frame = vec![0x80 | opcode, 0x80 | u8::try_from(payload.len()).unwrap()];
+    frame.extend(mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    frame
+}
+
+/// Reads the server's frames until it closes the connection; the payload of its close frame
+/// (`None` when it sent none).
+fn close_payload(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    let mut rest = &out[..];
+    while rest.len() >= 2 {
+        let (len, head) = match rest[1] & 0x7f {
+            126 => (usize::from(u16::from_be_bytes([rest[2], rest[3]])), 4),
+            len => (usize::from(len), 2),
+        };
+        if rest[0] & 0x0f == 0x8 {
+            return rest.get(head..head + len).map(<[u8]>::to_vec);
+        }
+        rest = rest.get(head + len..)?;
+    }
+    None
+}
+
+// Regression: every close frame serve sent for a bad client frame was empty (`88 00`, no
+// status). Node's `ws` closes with the status of the fault: 1002 for a protocol error (here an
+// unmasked frame), 1007 for a text frame that is not UTF-8, 1009 for a frame over the limit
+// (serve's is 8 KiB; only the header of a 9000-byte frame is sent).
+#[test]
+fn a_bad_websocket_frame_closes_with_its_status() {
+    let sb = Sandbox::new();
+    let server = serve(&sb, &["--secret", SECRET, "--interval", "100ms"]);
+    let cookie = cookie(&sb, "alice");
+    let mut too_long = vec![0x81, 0xfe];
+    too_long.extend(9000_u16.to_be_bytes());
+    too_long.extend([1, 2, 3, 4]);
+    for (what, frame, status) in [
+        ("unmasked", b"\x81\x0242".to_vec(), 1002_u16),
+        ("not UTF-8", masked(0x1, b"4\xff\xfe"), 1007),
+        ("too long", too_long, 1009),
+    ] {
+        let mut ws = websocket(server.addr, &cookie);
+        ws.write_all(&masked(0x1, b"40")).expect("join");
+        ws.write_all(&frame).expect("the bad frame");
+        let payload = close_payload(&mut ws);
+        assert_eq!(
+            payload.as_deref().and_then(|p| p.get(..2)),
+            Some(&status.to_be_bytes()[..]),
+            "{what}: {payload:?}"
+        );
+    }
+}

@@ -4,7 +4,10 @@
 //! Other functions are used internally to handle the websocket connection through tasks and channels
 //! and to handle upgrade from polling to ws
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicU16, Ordering},
+};
 
 use futures_util::{
     SinkExt, StreamExt, TryStreamExt,
@@ -18,7 +21,7 @@ use tokio_tungstenite::{
     tungstenite::{
         self, Message,
         handshake::derive_accept_key,
-        protocol::{Role, WebSocketConfig},
+        protocol::{CloseFrame, Role, WebSocketConfig, frame::coding::CloseCode},
     },
 };
 use tokio_util::future::FutureExt as _;
@@ -166,8 +169,16 @@ where
     };
     let (tx, rx) = ws.split();
 
+    // The status of the close frame the writer ends with (0: none), set before the session is
+    // closed for a transport error.
+    let close_code = Arc::new(AtomicU16::new(0));
+
     // Pipe between websocket and internal socket channel.
-    tokio::spawn(forward_to_socket::<H, S>(socket.clone(), tx));
+    tokio::spawn(forward_to_socket::<H, S>(
+        socket.clone(),
+        tx,
+        close_code.clone(),
+    ));
 
     // pipe between internal socket channel and websocket
     match forward_to_handler(&engine, rx, &socket)
@@ -180,6 +191,9 @@ where
 
             #[cfg(feature = "tracing")]
             tracing::debug!("error when handling packet: {:?}", e);
+            if let Some(code) = close_code_for(e) {
+                close_code.store(code.into(), Ordering::Release);
+            }
             engine.close_session(socket.id, reason);
         }
         Some(Ok(())) => {
@@ -193,6 +207,23 @@ where
         }
     }
     Ok(())
+}
+
+/// The status of the close frame for an error reading the WebSocket, as the `ws` package (Node)
+/// sends it: 1002 for a protocol error (an unmasked frame, reserved bits, a bad opcode…), 1007
+/// for a text message that is not UTF-8, 1009 for a message or frame over the size limit.
+/// Other errors (I/O, an Engine.IO packet that does not parse) close without a status, as
+/// engine.io does.
+fn close_code_for(err: &Error) -> Option<CloseCode> {
+    match err {
+        Error::WsTransport(err) => match **err {
+            tungstenite::Error::Protocol(_) => Some(CloseCode::Protocol),
+            tungstenite::Error::Utf8(_) => Some(CloseCode::Invalid),
+            tungstenite::Error::Capacity(_) => Some(CloseCode::Size),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Forwards all packets received from a websocket to a EngineIo [`Socket`]
@@ -254,6 +285,7 @@ where
 async fn forward_to_socket<H: EngineIoHandler, S>(
     socket: Arc<Socket<H::Data>>,
     mut tx: SplitSink<WebSocketStream<S>, Message>,
+    close_code: Arc<AtomicU16>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -265,6 +297,7 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
     else {
         #[cfg(feature = "tracing")]
         tracing::debug!(sid = %socket.id, "session closed before starting the ws writer");
+        close_with_status(tx, &close_code).await;
         return;
     };
     let InternalRx {
@@ -347,6 +380,25 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
     tracing::trace!(sid = %socket.id, "ws closing flush");
 
     tx.flush().await.ok();
+    close_with_status(tx, &close_code).await;
+}
+
+/// Ends the connection with a close frame, with the status a transport error left in
+/// `close_code` if any.
+async fn close_with_status<S>(
+    mut tx: SplitSink<WebSocketStream<S>, Message>,
+    close_code: &AtomicU16,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let code = close_code.load(Ordering::Acquire);
+    if code != 0 {
+        let frame = CloseFrame {
+            code: code.into(),
+            reason: "".into(),
+        };
+        tx.send(Message::Close(Some(frame))).await.ok();
+    }
     tx.close().await.ok();
 }
 /// Send a Engine.IO [`OpenPacket`] to initiate a websocket connection
@@ -505,6 +557,66 @@ mod tests {
         )
     }
 
+    /// A frame from the client, masked as it must be; `payload` under 126 bytes.
+    fn masked(opcode: u8, payload: &[u8]) -> Vec<u8> {
+        let mask = [1, 2, 3, 4];
+        let len = u8::try_from(payload.len()).unwrap();
+        assert!(len < 126);
+        let mut frame = vec![0x80 | opcode, 0x80 | len];
+        frame.extend(mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        frame
+    }
+
+    /// Opens a WebSocket session, writes `frames` as the client, and returns the payload of the
+    /// close frame the server ends the connection with (its status, then its reason).
+    async fn close_payload_after(config: EngineIoConfig, frames: &[u8]) -> Vec<u8> {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let engine = Arc::new(EngineIo::new(Arc::new(StubHandler), config));
+        let (server, mut client) = tokio::io::duplex(64 * 1024);
+        let parts = Request::<()>::default().into_parts().0;
+        tokio::spawn(on_init(engine, server, ProtocolVersion::V4, None, parts));
+        client.write_all(frames).await.unwrap();
+        let mut out = Vec::new();
+        tokio::time::timeout(TIMEOUT, client.read_to_end(&mut out))
+            .await
+            .expect("the server should close the connection")
+            .unwrap();
+        let mut rest = &out[..];
+        while rest.len() >= 2 {
+            let (len, head) = match rest[1] & 0x7f {
+                126 => (usize::from(u16::from_be_bytes([rest[2], rest[3]])), 4),
+                len => (usize::from(len), 2),
+            };
+            if rest[0] & 0x0f == 0x8 {
+                return rest[head..head + len].to_vec();
+            }
+            rest = &rest[head + len..];
+        }
+        panic!("no close frame in {out:?}");
+    }
+
+    /// The `ws` package's statuses (Node): 1002, 1007, 1009; no status for an Engine.IO packet
+    /// that does not parse (engine.io closes the transport without one).
+    #[tokio::test]
+    async fn the_close_frame_carries_the_status_of_the_error() {
+        let small = || EngineIoConfig::builder().ws_max_frame_size(16).build();
+        let cases: [(&str, Vec<u8>, &[u8]); 5] = [
+            ("unmasked frame", b"\x81\x05hello".to_vec(), &[0x03, 0xea]),
+            ("reserved bit", {
+                let mut frame = masked(0x1, b"4x");
+                frame[0] |= 0x40;
+                frame
+            }, &[0x03, 0xea]),
+            ("invalid UTF-8", masked(0x1, b"4\xff\xfe"), &[0x03, 0xef]),
+            ("frame over the limit", masked(0x1, &[b'4'; 40]), &[0x03, 0xf1]),
+            ("not an Engine.IO packet", masked(0x1, b"9zz"), &[]),
+        ];
+        for (what, frames, status) in cases {
+            assert_eq!(close_payload_after(small(), &frames).await, status, "{what}");
+        }
+    }
+
     /// A polling request can still hold the lock at the end of an upgrade.
     #[tokio::test]
     async fn writer_waits_for_the_lock_of_a_polling_request() {
@@ -513,7 +625,7 @@ mod tests {
         let (tx, _rx) = server.split();
 
         let polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx));
+        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx, Default::default()));
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!writer.is_finished(), "the writer should wait for the lock");
 
@@ -534,7 +646,7 @@ mod tests {
         let (tx, _rx) = server.split();
 
         let _polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx));
+        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx, Default::default()));
         tokio::time::sleep(Duration::from_millis(20)).await;
 
         socket.cancellation_token.cancel();
