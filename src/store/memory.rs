@@ -58,7 +58,7 @@ impl Inner {
     }
 }
 
-/// Sessions in process memory; destroyed, evicted and written sessions are announced
+/// Sessions in process memory; destroyed, evicted and rewritten sessions are announced
 /// in-process.
 #[derive(Debug)]
 pub(crate) struct MemoryStore {
@@ -103,6 +103,7 @@ impl MemoryStore {
         }
         let dies_at = now + Duration::from_secs(ttl.unsigned_abs());
         let mut ended = Vec::new();
+        let replaced;
         {
             let mut inner = self.lock();
             while ended.len() < EXPIRE_PER_INSERT {
@@ -115,7 +116,8 @@ impl MemoryStore {
                 Some((known, _)) => known.clone(),
                 None => sid.into(),
             };
-            if inner.remove(&sid).is_none()
+            replaced = inner.remove(&sid).is_some();
+            if !replaced
                 && inner.sessions.len() >= self.capacity
                 && let Some(victim) = inner.pop_first(None)
             {
@@ -135,7 +137,11 @@ impl MemoryStore {
         for (sid, reason) in ended {
             self.announce(&sid, reason);
         }
-        let _ = self.changed.send(sid.to_owned());
+        // A new session has no socket yet that a change could concern: a flood of GET / sends
+        // nothing here.
+        if replaced {
+            let _ = self.changed.send(sid.to_owned());
+        }
     }
 }
 
@@ -293,6 +299,19 @@ mod tests {
         store.insert("c", &lasting(100, now), now);
         assert_eq!(sids(&store), ["a", "c"]);
         assert_eq!(ended(&mut rx), [("b".to_owned(), EndReason::Evicted)]);
+    }
+
+    #[test]
+    fn only_a_rewritten_session_is_announced_as_changed() {
+        let store = MemoryStore::new(4);
+        let mut changed = store.changed();
+        let now = SystemTime::now();
+        store.insert("a", &lasting(10, now), now);
+        store.insert("b", &lasting(10, now), now);
+        assert!(changed.try_recv().is_err(), "new sessions are not news");
+        store.insert("a", &lasting(20, now), now);
+        assert_eq!(changed.try_recv().ok().as_deref(), Some("a"));
+        assert!(changed.try_recv().is_err());
     }
 
     #[test]
