@@ -129,6 +129,93 @@ fn rolling_keeps_a_connected_session_alive_and_node_sees_it() {
     );
 }
 
+/// The memory store rolls in-process the same way.
+#[test]
+fn rolling_on_the_memory_store_keeps_a_connected_session_alive() {
+    let sb = Sandbox::new();
+    let server = serve(
+        &sb,
+        &[
+            "--secret",
+            SECRET,
+            "--require-session",
+            "--rolling",
+            "--max-age",
+            "2s",
+            "--touch-every",
+            "500ms",
+            "--interval",
+            "200ms",
+        ],
+    );
+    let held = page_cookie(server.addr);
+    let idle = page_cookie(server.addr);
+    let watcher = Watcher::start(&sb, &server.url(), &held, &[]);
+    watcher
+        .wait_for("data", Duration::from_secs(10))
+        .expect("ticks");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        ticks_after(&watcher, now_ms(), Duration::from_secs(2)),
+        "no tick 3 s in; serve's stderr: {}",
+        server.stderr()
+    );
+    let refused = connect_once(&sb, &server.url(), &idle, &[]).unwrap_err();
+    assert!(
+        refused == "Session not found." || refused == "Session expired.",
+        "{refused}"
+    );
+    // A second socket of the held session is still let in.
+    assert_eq!(connect_once(&sb, &server.url(), &held, &[]), Ok(()));
+}
+
+/// A Node app's session without maxAge (a browser-session cookie, `expires` null): rolling
+/// leaves its JSON as it is, byte for byte, and gives its TTL connect-redis's day again.
+#[test]
+fn rolling_a_browser_session_cookie_refreshes_its_ttl_only() {
+    let test = "rolling_a_browser_session_cookie_refreshes_its_ttl_only";
+    let Some(redis) = TestRedis::on(test, DB) else {
+        return;
+    };
+    let Some(app) = node_app(test, &redis) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let cookie = node_login(&app, &redis, "ann", "admin");
+    let sid = sid_of(&cookie);
+    let key = format!("sess:{sid}");
+    let written = redis.cmd(&["GET", &key]);
+    assert!(written.contains(r#""expires":null"#), "{written}");
+    redis.cmd(&["EXPIRE", &key, "50"]);
+    let server = serve(
+        &sb,
+        &[
+            "--secret",
+            SECRET,
+            "--store",
+            &redis.url(),
+            "--require-session",
+            "--rolling",
+            "--touch-every",
+            "1s",
+        ],
+    );
+    let watcher = Watcher::start(&sb, &server.url(), &cookie, &[]);
+    watcher
+        .wait_for("data", Duration::from_secs(10))
+        .expect("ticks");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while pttl(&redis, &sid) < 80_000_000 {
+        assert!(
+            Instant::now() < deadline,
+            "PTTL still {} ms",
+            pttl(&redis, &sid)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(redis.cmd(&["GET", &key]), written, "the JSON was rewritten");
+}
+
 /// One `serve` node of the re-authorization test and the two sockets held on it.
 struct Node {
     server: Peer,
