@@ -11,7 +11,10 @@ use crate::{ProtocolVersion, Sid, Str, TransportType};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Packet {
     /// Open packet used to initiate a connection
-    Open(OpenPacket),
+    ///
+    /// Boxed: it is sent once per session, and inline it would make every [`Packet`] (and every
+    /// slot of a socket's packet channel) twice as large as the other variants need.
+    Open(Box<OpenPacket>),
     /// Close packet used to close a connection
     Close,
     /// Ping packet used to check if the connection is still alive
@@ -308,8 +311,10 @@ impl Default for OpenPacket {
 /// It is used to ensure atomicity when sending multiple packets to the client.
 ///
 /// The [`PacketBuf`] stack size will impact the dynamically allocated buffer
-/// of the internal mpsc channel.
-pub type PacketBuf = SmallVec<[Packet; 2]>;
+/// of the internal mpsc channel: tokio allocates its slots 32 at a time, the first block when
+/// the channel is created. One packet inline is what nearly every send carries; a message with
+/// binary attachments spills to the heap.
+pub type PacketBuf = SmallVec<[Packet; 1]>;
 
 #[cfg(test)]
 mod tests {
@@ -395,13 +400,13 @@ mod tests {
     #[test]
     fn test_open_packet() {
         let sid = Sid::new();
-        let packet = Packet::Open(OpenPacket {
+        let packet = Packet::Open(Box::new(OpenPacket {
             sid,
             upgrades: smallvec::smallvec![TransportType::Websocket],
             ping_interval: Duration::from_millis(25000),
             ping_timeout: Duration::from_millis(20000),
             max_payload: 100000,
-        });
+        }));
         let packet_str: String = packet.into();
         assert_eq!(
             packet_str,
@@ -437,6 +442,15 @@ mod tests {
     }
 
     #[test]
+    fn a_packet_is_no_larger_than_its_largest_payload() {
+        // A socket's packet channel allocates its slots 32 at a time: each byte here is 32 per
+        // socket, twice over once the channel has wrapped its first block.
+        assert!(std::mem::size_of::<Packet>() <= std::mem::size_of::<Bytes>() + 8);
+        assert!(std::mem::size_of::<Packet>() <= std::mem::size_of::<Str>() + 8);
+        assert!(std::mem::size_of::<PacketBuf>() <= std::mem::size_of::<Packet>() + 8);
+    }
+
+    #[test]
     fn test_binary_packet_v3() {
         let packet = Packet::BinaryV3(vec![1, 2, 3].into());
         let packet_str: String = packet.into();
@@ -454,7 +468,7 @@ mod tests {
             upgrades: smallvec::smallvec![TransportType::Websocket],
         };
         let size = serde_json::to_string(&open).unwrap().len();
-        let packet = Packet::Open(open);
+        let packet = Packet::Open(Box::new(open));
         assert_eq!(packet.get_size_hint(false), size);
 
         let packet = Packet::Close;
