@@ -339,6 +339,11 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
             };
         }
 
+    // Made once: a `cancelled()` future made per iteration registers with the token's waiter
+    // list (a mutex) every time the loop waits and leaves it again after every send.
+    let cancelled = socket.cancellation_token.cancelled();
+    tokio::pin!(cancelled);
+
     // Forward buffered packets until the channel is closed or the session is cancelled.
     loop {
         tokio::select! {
@@ -358,7 +363,7 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
                     None => break
                 }
             }
-            _ = socket.cancellation_token.cancelled() => break,
+            () = &mut cancelled => break,
             Ok(()) = volatile_rx.changed() => {
                 let val = volatile_rx.borrow_and_update().clone();
                 if let Some(packets) = val {
