@@ -307,8 +307,8 @@ pub(crate) struct ServeArgs {
     /// TTL with it (a Node app on the same Redis sees the new expiry), at most once per
     /// --touch-every, never over a write made meanwhile. A session without a socket expires as
     /// before. A browser-session cookie's session (no expiry) keeps its JSON and gets the day
-    /// connect-redis's touch gives it. The browser's cookie keeps its own Expires: a socket
-    /// sends no Set-Cookie.
+    /// connect-redis's touch gives it. A socket sends no Set-Cookie: GET / on a live session
+    /// rolls it too and sends its cookie again with the new Expires, as express-session does.
     #[arg(long)]
     pub(crate) rolling: bool,
 

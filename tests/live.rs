@@ -341,3 +341,48 @@ fn touch_every_needs_rolling_and_a_sensible_duration() {
         drop(serve(&sb, &all));
     }
 }
+
+/// `GET /` with `--rolling` rolls a live session and sends its cookie again with the new
+/// Expires, as express-session's `rolling` does on every response; without `--rolling` a live
+/// session's page sends no cookie.
+#[test]
+fn rolling_get_sends_the_cookie_again_with_the_new_expiry() {
+    let expires_of = |headers: &[(String, String)]| -> Option<(String, SystemTime)> {
+        let line = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, value)| value.clone())?;
+        let pair = line.split(';').next()?.to_owned();
+        let at = line
+            .split("; ")
+            .find_map(|attr| attr.strip_prefix("Expires="))
+            .and_then(|date| httpdate::parse_http_date(date).ok())?;
+        Some((pair, at))
+    };
+    let sb = Sandbox::new();
+    let base = ["--secret", SECRET, "--require-session", "--max-age", "1h"];
+    let rolling = serve(&sb, &[&base[..], &["--rolling"]].concat());
+    let (status, headers, _) = http(rolling.addr, "GET", "/", &[]);
+    assert_eq!(status, 200);
+    let (cookie, first) = expires_of(&headers).expect("a new session's cookie");
+    // Expires has a resolution of one second.
+    std::thread::sleep(Duration::from_millis(1100));
+    let (status, headers, _) = http(rolling.addr, "GET", "/", &[("Cookie", &cookie)]);
+    assert_eq!(status, 200);
+    let (again, rolled) = expires_of(&headers).expect("the rolled cookie");
+    assert_eq!(again, cookie, "the same session's cookie");
+    assert!(
+        rolled > first,
+        "Expires did not move: {first:?} then {rolled:?}"
+    );
+
+    let still = serve(&sb, &base);
+    let (_, headers, _) = http(still.addr, "GET", "/", &[]);
+    let (cookie, _) = expires_of(&headers).expect("a new session's cookie");
+    let (_, headers, _) = http(still.addr, "GET", "/", &[("Cookie", &cookie)]);
+    assert_eq!(
+        expires_of(&headers),
+        None,
+        "a live session's page without --rolling"
+    );
+}

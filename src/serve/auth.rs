@@ -55,6 +55,9 @@ pub(crate) struct Authorizer {
     pub(crate) require_session: bool,
     /// The lifetime of the sessions `GET /` issues; `None` for browser-session cookies.
     pub(crate) max_age: Option<Duration>,
+    /// `--rolling`: `GET /` also rolls a live session and sends its cookie again with the new
+    /// expiry, as express-session's `rolling` does on every response.
+    pub(crate) rolling: bool,
     pub(crate) origins: OriginPolicy,
     /// The sockets of each session, and the sessions destroyed while their cookies live.
     pub(crate) live: Arc<LiveSessions>,
@@ -225,6 +228,7 @@ mod tests {
             store: Arc::new(crate::store::memory::MemoryStore::new(16)),
             require_session: false,
             max_age: None,
+            rolling: false,
             origins: crate::serve::origin::OriginPolicy::new(Vec::new()),
             live: Arc::new(LiveSessions::new(Duration::from_secs(60))),
             stats: crate::serve::stats::Stats::default(),

@@ -98,6 +98,7 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
         store,
         require_session: args.require_session,
         max_age: args.max_age,
+        rolling: args.rolling,
         origins: OriginPolicy::new(args.allowed_origins.clone()),
         // A destroyed sid is refused while a cookie of it can live: --max-age, and at least
         // the day connect-redis gives a session without an expiry.

@@ -121,6 +121,13 @@ async fn page(
         _ => None,
     };
     let (sid, expires) = match live {
+        Some((sid, Some(expires))) if auth.rolling => match roll(auth, &sid).await {
+            Some((cookie, rolled)) => {
+                response = response.header(header::SET_COOKIE, cookie.to_string());
+                (sid, Some(rolled))
+            }
+            None => (sid, Some(expires)),
+        },
         Some(live) => live,
         None => match issue_session(auth).await {
             Ok(issued) => {
@@ -135,6 +142,27 @@ async fn page(
     response
         .body(session_html(html, &sid, expires))
         .unwrap_or_default()
+}
+
+/// `--rolling` on `GET /` with a live session that has an expiry: the session rolled in the
+/// store (its `cookie.expires` and TTL) and its cookie with the new `Expires`, as
+/// express-session's `rolling` sends it on every response. `None` when it cannot be rolled
+/// (the store failed, or the session went meanwhile): the page is served as it is.
+async fn roll(auth: &Authorizer, sid: &str) -> Option<(SetCookie, SystemTime)> {
+    let now = SystemTime::now();
+    let rolled = match auth.store.touch(sid, now).await {
+        Ok(Some(session)) => session.expires()?,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::debug!(%e, "cannot roll the session of GET /");
+            return None;
+        }
+    };
+    let cookie = SetCookie::new(&auth.cookie_name, &auth.keyring.sign(sid))
+        .ok()?
+        .same_site(SameSite::Lax)
+        .expires(rolled);
+    Some((cookie, rolled))
 }
 
 /// The page with its session filled in: the short sid of the logs (the cookie is HttpOnly, and
