@@ -342,7 +342,7 @@ _sio__auth() {
             return 0
             ;;
         sio__auth__subcmd__serve)
-            opts="-h -V --listen --secret --secret-file --allow-weak-secret --cookie-name --interval --event --connect-timeout --store --require-session --max-age --rolling --touch-every --namespace --require --max-connections --allowed-origin --cluster --help --version"
+            opts="-h -V --listen --secret --secret-file --allow-weak-secret --cookie-name --interval --event --connect-timeout --ping-interval --ping-timeout --store --require-session --max-age --rolling --touch-every --namespace --require --max-connections --allowed-origin --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,6 +373,14 @@ _sio__auth() {
                     return 0
                     ;;
                 --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -42,6 +42,8 @@ set edit:completion:arg-completer[sio-auth] = {|@words|
             cand --interval 'Time between a socket''s ticks, counted from its connection (e.g. 250ms, 2s)'
             cand --event 'Name of the tick event'
             cand --connect-timeout 'How long a client may take from the Engine.IO handshake to joining a namespace; a refused client''s session is closed after it, unless the client closes it first (its memory is then freed at once). E.g. 500ms, 3s'
+            cand --ping-interval 'How often the server pings each socket (Engine.IO''s pingInterval, told to clients in the open packet), e.g. 25s'
+            cand --ping-timeout 'How long a socket has to answer a ping (pingTimeout), and how long its writes may stay blocked (a client that does not read what it is sent) before it is disconnected, e.g. 20s'
             cand --store 'Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB` (connect-redis''s format, shared with Node apps). A password in the URL (`redis://:PASSWORD@HOST`) is visible in the process list: prefer SIO_AUTH_STORE'
             cand --max-age 'Lifetime of the sessions GET / creates (e.g. 90m, 7d); without it the cookie is a browser-session cookie and the store keeps the session for a day'
             cand --touch-every 'How often --rolling refreshes a session at most (e.g. 30s, 5m); not 0, not longer than --max-age. [default: a tenth of --max-age; 1m without --max-age, for sessions a Node app made with a lifetime of its own]'

@@ -286,6 +286,16 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_connect_timeout)]
     pub(crate) connect_timeout: Duration,
 
+    /// How often the server pings each socket (Engine.IO's pingInterval, told to clients in
+    /// the open packet), e.g. 25s.
+    #[arg(long, value_name = "DURATION", default_value = "25s", value_parser = parse_ping)]
+    pub(crate) ping_interval: Duration,
+
+    /// How long a socket has to answer a ping (pingTimeout), and how long its writes may stay
+    /// blocked (a client that does not read what it is sent) before it is disconnected, e.g. 20s.
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_ping)]
+    pub(crate) ping_timeout: Duration,
+
     /// Session store: `memory` (inside this process, bounded) or `redis://HOST:PORT/DB`
     /// (connect-redis's format, shared with Node apps). A password in the URL
     /// (`redis://:PASSWORD@HOST`) is visible in the process list: prefer SIO_AUTH_STORE.
@@ -1391,6 +1401,16 @@ fn parse_connect_timeout(text: &str) -> Result<Duration, String> {
         return Err("the connect timeout is at most 10m".to_owned());
     }
     Ok(timeout)
+}
+
+/// Heartbeat settings: socket.io-client waits pingInterval + pingTimeout for a ping before it
+/// gives up, so neither needs to be long.
+fn parse_ping(text: &str) -> Result<Duration, String> {
+    let ping = parse_timeout(text)?;
+    if ping > Duration::from_secs(600) {
+        return Err("the ping interval and timeout are at most 10m".to_owned());
+    }
+    Ok(ping)
 }
 
 fn parse_max_age(text: &str) -> Result<Duration, String> {

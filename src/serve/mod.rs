@@ -145,6 +145,10 @@ async fn serve<A: ServeAdapter>(
         // socketioxide's default is 45 s; a refused client never joins, so this is how soon
         // its session is closed (and, client gone or not, how long its memory is held).
         .connect_timeout(args.connect_timeout)
+        // The ping timeout also bounds how long a socket's writes may stay blocked
+        // (vendor/engineioxide, patch 3).
+        .ping_interval(args.ping_interval)
+        .ping_timeout(args.ping_timeout)
         // tungstenite's read buffer is allocated per WebSocket; 1 KiB saves ~3 KB a socket.
         .ws_read_buffer_size(WS_READ_BUFFER)
         .max_payload(MAX_CLIENT_MESSAGE as u64)
