@@ -162,7 +162,11 @@ fn two_concurrent_long_polls_close_the_session() {
 
 /// A new WebSocket session with this cookie, upgraded: the connection, past the 101's head.
 fn websocket(addr: std::net::SocketAddr, cookie: &str) -> TcpStream {
-    let mut stream = TcpStream::connect(addr).expect("connect");
+    upgrade(TcpStream::connect(addr).expect("connect"), cookie)
+}
+
+/// Upgrades a new connection to a WebSocket session with this cookie.
+fn upgrade(mut stream: TcpStream, cookie: &str) -> TcpStream {
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
@@ -236,5 +240,81 @@ fn a_bad_websocket_frame_closes_with_its_status() {
             Some(&status.to_be_bytes()[..]),
             "{what}: {payload:?}"
         );
+    }
+}
+
+/// Sends `GET /` on a new connection: the status (503 while serve's one connection is taken).
+fn page_status(addr: std::net::SocketAddr) -> u16 {
+    raw_http(
+        addr,
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        Duration::from_secs(2),
+    )
+    .0
+}
+
+// Regression: a client that never reads what it is sent (but answers pings blindly, or is not
+// pinged yet) kept its connection forever: the engine's writer waited on the blocked socket
+// without a limit, its ticks and acks were dropped once the channel was full, and the
+// connection slot, the buffers and the session stayed taken. Now a write blocked for the ping
+// timeout closes the session and drops the connection. The client shrinks its receive buffer,
+// joins, floods `echo` acks (7 KB each) that it never reads, and pongs every 100 ms; with
+// `--max-connections 1` its connection is the only one, so `GET /` gets 503 until it is gone.
+// A 30 s ping interval keeps the heartbeat out of it (its first ping is answered in advance).
+#[test]
+fn a_client_that_never_reads_is_disconnected_after_the_ping_timeout() {
+    let sb = Sandbox::new();
+    let server = serve(
+        &sb,
+        &[
+            "--secret",
+            SECRET,
+            "--interval",
+            "1ms",
+            "--max-connections",
+            "1",
+            "--ping-interval",
+            "30s",
+            "--ping-timeout",
+            "500ms",
+        ],
+    );
+    let cookie = cookie(&sb, "alice");
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&server.addr.into()).expect("connect");
+    let mut ws = upgrade(socket.into(), &cookie);
+    ws.write_all(&[masked(0x1, b"3"), masked(0x1, b"40")].concat())
+        .expect("join");
+    assert_eq!(
+        page_status(server.addr),
+        503,
+        "the socket holds the one slot"
+    );
+
+    let echo = format!("[\"echo\",\"{}\"]", "x".repeat(7000));
+    ws.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+    let started = std::time::Instant::now();
+    for id in 0..1000 {
+        let frame = format!("42{id}{echo}");
+        let mut bytes = vec![0x81, 0xfe];
+        bytes.extend(u16::try_from(frame.len()).unwrap().to_be_bytes());
+        bytes.extend([0, 0, 0, 0]);
+        bytes.extend(frame.as_bytes());
+        if ws.write_all(&bytes).is_err() {
+            break;
+        }
+    }
+    loop {
+        let _ = ws.write_all(&masked(0x1, b"3"));
+        if page_status(server.addr) == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the connection is still held after {:?}",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }

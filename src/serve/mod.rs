@@ -146,7 +146,7 @@ async fn serve<A: ServeAdapter>(
         // its session is closed (and, client gone or not, how long its memory is held).
         .connect_timeout(args.connect_timeout)
         // The ping timeout also bounds how long a socket's writes may stay blocked
-        // (vendor/engineioxide, patch 3).
+        // (vendor/engineioxide, patch 5).
         .ping_interval(args.ping_interval)
         .ping_timeout(args.ping_timeout)
         // tungstenite's read buffer is allocated per WebSocket; 1 KiB saves ~3 KB a socket.

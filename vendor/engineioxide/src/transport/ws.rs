@@ -4,9 +4,13 @@
 //! Other functions are used internally to handle the websocket connection through tasks and channels
 //! and to handle upgrade from polling to ws
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU16, Ordering},
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicU16, Ordering},
+    },
+    time::Duration,
 };
 
 use futures_util::{
@@ -178,6 +182,7 @@ where
         socket.clone(),
         tx,
         close_code.clone(),
+        engine.config.ping_timeout,
     ));
 
     // pipe between internal socket channel and websocket
@@ -279,13 +284,28 @@ where
     Ok(())
 }
 
+/// Awaits a write to the websocket; `None` when it stayed blocked for `limit` (a client that
+/// does not read what it is sent). A write the socket takes at once sets no timer.
+async fn unless_stalled<F: Future>(limit: Duration, fut: F) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    if let Some(out) = futures_util::future::poll_immediate(fut.as_mut()).await {
+        return Some(out);
+    }
+    tokio::time::timeout(limit, fut).await.ok()
+}
+
 /// Forwards all packets waiting to be sent to the websocket
 ///
 /// The websocket stream is flushed only when the internal channel is drained
+///
+/// A write that stays blocked for `write_timeout` (the ping timeout) closes the session and
+/// drops the connection: the client is not reading, and its packets would otherwise wait (and
+/// be dropped once the channel is full) for as long as the connection stays open.
 async fn forward_to_socket<H: EngineIoHandler, S>(
     socket: Arc<Socket<H::Data>>,
     mut tx: SplitSink<WebSocketStream<S>, Message>,
     close_code: Arc<AtomicU16>,
+    write_timeout: Duration,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -297,7 +317,7 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
     else {
         #[cfg(feature = "tracing")]
         tracing::debug!(sid = %socket.id, "session closed before starting the ws writer");
-        close_with_status(tx, &close_code).await;
+        unless_stalled(write_timeout, close_with_status(tx, &close_code)).await;
         return;
     };
     let InternalRx {
@@ -306,11 +326,14 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
         ..
     } = &mut *internal_rx;
 
+    // Set once a write stayed blocked for `write_timeout`: nothing more is written.
+    let mut stalled = false;
+
     // map a packet to a websocket message
     // It is declared as a macro rather than a closure to avoid ownership issues
     macro_rules! map_fn {
             ($item:ident) => {
-                let res = match $item {
+                let msg = match $item {
                     Packet::Binary(bin) | Packet::BinaryV3(bin) => {
                         if socket.protocol == ProtocolVersion::V3 {
                             // v3 protocol requires packet type as the first byte.
@@ -318,23 +341,29 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
                             let mut buff = Vec::with_capacity(bin.len() + 1);
                             buff.push(0x04);
                             buff.extend(bin);
-                            tx.feed(Message::Binary(buff.into())).await
+                            Some(Message::Binary(buff.into()))
                         } else {
-                            tx.feed(Message::Binary(bin)).await
+                            Some(Message::Binary(bin))
                         }
                     }
                     // A Noop Packet maybe sent by the server to upgrade from a polling connection
                     // In the case that the packet was not poll in time it will remain in the buffer and therefore
                     // it should be discarded here
-                    Packet::Noop => Ok(()),
+                    Packet::Noop => None,
                     _ => {
                         let packet: String = $item.try_into().unwrap();
-                        tx.feed(Message::Text(packet.into())).await
+                        Some(Message::Text(packet.into()))
                     }
                 };
-                if let Err(_e) = res {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
+                if let Some(msg) = msg.filter(|_| !stalled) {
+                    match unless_stalled(write_timeout, tx.feed(msg)).await {
+                        Some(Ok(())) => {}
+                        Some(Err(_e)) => {
+                            #[cfg(feature = "tracing")]
+                            tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
+                        }
+                        None => stalled = true,
+                    }
                 }
             };
         }
@@ -354,7 +383,7 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
                         for item in packets {
                             map_fn!(item);
                         }
-                        while let Ok(packets) = buffered_rx.try_recv() {
+                        while !stalled && let Ok(packets) = buffered_rx.try_recv() {
                             for item in packets {
                                 map_fn!(item);
                             }
@@ -378,14 +407,28 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
 
         #[cfg(feature = "tracing")]
         tracing::trace!(sid = %socket.id, "ws flush");
-        tx.flush().await.ok();
+        if stalled || unless_stalled(write_timeout, tx.flush()).await.is_none() {
+            stalled = true;
+            break;
+        }
+    }
+
+    if stalled {
+        #[cfg(feature = "tracing")]
+        tracing::debug!(sid = %socket.id, "ws writes blocked for the ping timeout, closing session");
+        // The reader stops with the session; the connection is dropped with both halves.
+        socket.close(DisconnectReason::HeartbeatTimeout);
+        return;
     }
 
     #[cfg(feature = "tracing")]
     tracing::trace!(sid = %socket.id, "ws closing flush");
 
-    tx.flush().await.ok();
-    close_with_status(tx, &close_code).await;
+    let closing = async {
+        tx.flush().await.ok();
+        close_with_status(tx, &close_code).await;
+    };
+    unless_stalled(write_timeout, closing).await;
 }
 
 /// Ends the connection with a close frame, with the status a transport error left in
@@ -626,6 +669,57 @@ mod tests {
         }
     }
 
+    /// Keeps the sockets it is given.
+    #[derive(Debug, Default)]
+    struct KeepHandler(std::sync::Mutex<Vec<Arc<Socket<()>>>>);
+    impl EngineIoHandler for KeepHandler {
+        type Data = ();
+        fn on_connect(self: Arc<Self>, socket: Arc<Socket<()>>) {
+            self.0.lock().unwrap().push(socket);
+        }
+        fn on_disconnect(&self, _: Arc<Socket<()>>, _: DisconnectReason) {}
+        fn on_message(self: &Arc<Self>, _: Str, _: Arc<Socket<()>>) {}
+        fn on_binary(self: &Arc<Self>, _: Bytes, _: Arc<Socket<()>>) {}
+    }
+
+    /// A client that never reads: once the writes stay blocked for the ping timeout, the
+    /// session is closed and the connection dropped, long before the next ping would be due.
+    #[tokio::test]
+    async fn a_client_that_does_not_read_is_disconnected_after_the_ping_timeout() {
+        use tokio::io::AsyncWriteExt as _;
+        let config = EngineIoConfig::builder()
+            .ping_interval(Duration::from_secs(30))
+            .ping_timeout(Duration::from_millis(100))
+            .build();
+        let handler = Arc::new(KeepHandler::default());
+        let engine = Arc::new(EngineIo::new(handler.clone(), config));
+        // Room for the open packet and little more.
+        let (server, mut client) = tokio::io::duplex(256);
+        let parts = Request::<()>::default().into_parts().0;
+        tokio::spawn(on_init(engine.clone(), server, ProtocolVersion::V4, None, parts));
+        let socket = loop {
+            if let Some(socket) = handler.0.lock().unwrap().first() {
+                break socket.clone();
+            }
+            tokio::task::yield_now().await;
+        };
+        for _ in 0..20 {
+            socket.emit("x".repeat(100)).ok();
+        }
+        tokio::time::timeout(TIMEOUT, socket.closed())
+            .await
+            .expect("the session should be closed");
+        assert!(engine.get_socket(socket.id).is_none());
+        // Once the server dropped its end, a write fails at once.
+        tokio::time::timeout(TIMEOUT, async {
+            while client.write(b"\x81").await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("the connection should be dropped");
+    }
+
     /// A polling request can still hold the lock at the end of an upgrade.
     #[tokio::test]
     async fn writer_waits_for_the_lock_of_a_polling_request() {
@@ -634,7 +728,12 @@ mod tests {
         let (tx, _rx) = server.split();
 
         let polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx, Default::default()));
+        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(
+            socket.clone(),
+            tx,
+            Default::default(),
+            TIMEOUT,
+        ));
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!writer.is_finished(), "the writer should wait for the lock");
 
@@ -655,7 +754,12 @@ mod tests {
         let (tx, _rx) = server.split();
 
         let _polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx, Default::default()));
+        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(
+            socket.clone(),
+            tx,
+            Default::default(),
+            TIMEOUT,
+        ));
         tokio::time::sleep(Duration::from_millis(20)).await;
 
         socket.cancellation_token.cancel();
