@@ -137,13 +137,28 @@ fn two_concurrent_long_polls_close_the_session() {
     assert_eq!(session.post("40"), 200);
     assert!(session.verdict().contains("40{\"sid\""));
     let get = polling_request("GET", &session.sid, &cookie, "", "");
-    let mut first = TcpStream::connect(server.addr).expect("connect");
-    first
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    first.write_all(&get).expect("send");
-    // The first poll is held by the engine once its response is not there at once.
-    std::thread::sleep(Duration::from_millis(200));
+    // A first poll the engine holds: one answered at once (a packet was waiting) is read and
+    // sent again.
+    let mut attempts = 0;
+    let mut first = loop {
+        attempts += 1;
+        assert!(attempts <= 20, "every poll was answered at once");
+        let mut first = TcpStream::connect(server.addr).expect("connect");
+        first.write_all(&get).expect("send");
+        std::thread::sleep(Duration::from_millis(200));
+        first.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        let waiting =
+            matches!(first.peek(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+        first.set_nonblocking(false).unwrap();
+        first
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        if waiting {
+            break first;
+        }
+        let _ = first.read_to_end(&mut Vec::new());
+    };
     let (status, body) = raw_http(server.addr, &get, Duration::from_secs(5));
     assert_eq!(status, 400, "the second poll: {body}");
     let mut answer = String::new();
