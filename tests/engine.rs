@@ -137,28 +137,7 @@ fn two_concurrent_long_polls_close_the_session() {
     assert_eq!(session.post("40"), 200);
     assert!(session.verdict().contains("40{\"sid\""));
     let get = polling_request("GET", &session.sid, &cookie, "", "");
-    // A first poll the engine holds: one answered at once (a packet was waiting) is read and
-    // sent again.
-    let mut attempts = 0;
-    let mut first = loop {
-        attempts += 1;
-        assert!(attempts <= 20, "every poll was answered at once");
-        let mut first = TcpStream::connect(server.addr).expect("connect");
-        first.write_all(&get).expect("send");
-        std::thread::sleep(Duration::from_millis(200));
-        first.set_nonblocking(true).unwrap();
-        let mut byte = [0u8; 1];
-        let waiting =
-            matches!(first.peek(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
-        first.set_nonblocking(false).unwrap();
-        first
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        if waiting {
-            break first;
-        }
-        let _ = first.read_to_end(&mut Vec::new());
-    };
+    let mut first = held_poll(server.addr, &get);
     let (status, body) = raw_http(server.addr, &get, Duration::from_secs(5));
     assert_eq!(status, 400, "the second poll: {body}");
     let mut answer = String::new();
@@ -173,6 +152,60 @@ fn two_concurrent_long_polls_close_the_session() {
     );
     let (status, body) = session.get();
     assert_eq!(status, 400, "the session is closed: {body}");
+}
+
+/// Sends a long-poll the engine holds, on a connection of its own: one answered at once (a
+/// packet was waiting) is read and sent again.
+fn held_poll(addr: std::net::SocketAddr, get: &[u8]) -> TcpStream {
+    for _ in 0..20 {
+        let mut poll = TcpStream::connect(addr).expect("connect");
+        poll.write_all(get).expect("send");
+        std::thread::sleep(Duration::from_millis(200));
+        poll.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        let held =
+            matches!(poll.peek(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+        poll.set_nonblocking(false).unwrap();
+        poll.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        if held {
+            return poll;
+        }
+        let _ = poll.read_to_end(&mut Vec::new());
+    }
+    panic!("every poll was answered at once");
+}
+
+// Regression: a long-poll whose connection the client closed before its answer left the session
+// open: a refused client that aborts its poll and goes away was held until --connect-timeout,
+// a joined one until the heartbeat gave up (45 s). engine.io (Node) closes the session at once
+// ("poll connection closed prematurely"), and so does the engine now (engineioxide patch 6).
+#[test]
+fn a_poll_closed_before_its_answer_closes_the_session() {
+    let sb = Sandbox::new();
+    let server = serve(
+        &sb,
+        &[
+            "--secret",
+            SECRET,
+            "--interval",
+            "10s",
+            "--connect-timeout",
+            "60s",
+        ],
+    );
+    let forged = "express.sid=s%3Aforged.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    for (cookie, verdict) in [(forged.to_owned(), "44{"), (cookie(&sb, "alice"), "40{")] {
+        let session = Polling::open(server.addr, cookie.as_bytes());
+        assert_eq!(session.post("40"), 200);
+        let seen = session.verdict();
+        assert!(seen.contains(verdict), "{seen}");
+        let get = polling_request("GET", &session.sid, &cookie, "", "");
+        drop(held_poll(server.addr, &get));
+        std::thread::sleep(Duration::from_millis(300));
+        let (status, body) = raw_http(server.addr, &get, Duration::from_secs(3));
+        assert_eq!(status, 400, "{verdict}: the session is closed: {body}");
+        assert!(body.contains("Session ID unknown"), "{body}");
+    }
 }
 
 /// A new WebSocket session with this cookie, upgraded: the connection, past the 101's head.

@@ -12,7 +12,7 @@ use tokio_util::future::FutureExt as _;
 use engineioxide_core::{Packet, ProtocolVersion, Sid, TransportType};
 
 use crate::{
-    DisconnectReason, body::ResponseBody, engine::EngineIo, errors::Error,
+    DisconnectReason, Socket, body::ResponseBody, engine::EngineIo, errors::Error,
     handler::EngineIoHandler, socket::InternalRx, transport::make_open_packet,
 };
 
@@ -116,6 +116,9 @@ where
     tracing::debug!(%sid, %protocol, supports_binary = socket.supports_binary, "polling request");
 
     let max_payload = engine.config.max_payload;
+    // Armed while the poll waits: hyper drops this future when the client closes the
+    // connection before the answer.
+    let mut premature = CloseIfDropped(Some(&socket));
     let payload = {
         let InternalRx {
             buffered_rx,
@@ -134,6 +137,7 @@ where
             .with_cancellation_token(&socket.cancellation_token)
             .await
     };
+    premature.0 = None;
 
     let Some(Payload {
         data,
@@ -154,6 +158,22 @@ where
     tracing::trace!(%sid, %protocol, supports_binary = socket.supports_binary, "sending data: {:?}", data);
 
     Ok(http_response(StatusCode::OK, data, has_binary))
+}
+
+/// Closes the session of a poll whose connection went away before its answer (dropped while
+/// still armed), as engine.io (Node) does ("poll connection closed prematurely"): a client that
+/// aborts its poll and never comes back (one refused by a connect middleware, a closed tab)
+/// is then freed at once, not when the heartbeat or the connect timeout finds it.
+struct CloseIfDropped<'a, D: Default + Send + Sync + 'static>(Option<&'a Socket<D>>);
+
+impl<D: Default + Send + Sync + 'static> Drop for CloseIfDropped<'_, D> {
+    fn drop(&mut self) {
+        if let Some(socket) = self.0.take() {
+            #[cfg(feature = "tracing")]
+            tracing::debug!(sid = %socket.id, "poll connection closed prematurely, closing session");
+            socket.close(DisconnectReason::TransportError);
+        }
+    }
 }
 
 /// Handle http polling post request
@@ -239,7 +259,7 @@ mod tests {
     use http_body_util::Full;
 
     use super::*;
-    use crate::{Socket, config::EngineIoConfig};
+    use crate::config::EngineIoConfig;
 
     #[derive(Debug)]
     struct StubHandler;
@@ -272,6 +292,29 @@ mod tests {
             true,
         );
         socket.id
+    }
+
+    /// engine.io (Node) transports/polling.js, `onPollRequest`: a poll whose connection closes
+    /// before its answer closes the session; an answered one does not.
+    #[tokio::test]
+    async fn a_poll_dropped_before_its_answer_closes_the_session() {
+        let engine = Arc::new(EngineIo::new(
+            Arc::new(StubHandler),
+            EngineIoConfig::default(),
+        ));
+        let sid = session(&engine);
+        let poll = polling_req::<(), _>(engine.clone(), ProtocolVersion::V4, sid);
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(50), poll).await;
+        assert!(waited.is_err(), "the poll waits for a packet");
+        assert!(engine.get_socket(sid).is_none(), "the session is closed");
+
+        let sid = session(&engine);
+        engine.get_socket(sid).unwrap().emit("hello").unwrap();
+        let status = polling_req::<(), _>(engine.clone(), ProtocolVersion::V4, sid)
+            .await
+            .map(|res| res.status());
+        assert_eq!(status.ok(), Some(http::StatusCode::OK));
+        assert!(engine.get_socket(sid).is_some(), "an answered poll keeps it");
     }
 
     /// engine.io (Node) transports/polling.js, `onDataRequest`: `application/octet-stream` on
