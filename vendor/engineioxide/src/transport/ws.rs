@@ -109,7 +109,8 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
 ///
 /// Sends an open packet if it is not an upgrade from a polling request
 ///
-/// Read packets from the websocket and handle them, it will block until the connection is closed
+/// Returns once the session is established: its packets are then read and written by two tasks
+/// of their own, until the connection is closed.
 #[cfg_attr(
     feature = "tracing",
     tracing::instrument(level = "trace", name = "init_websocket", skip(engine, conn, req_data))
@@ -185,7 +186,23 @@ where
         engine.config.ping_timeout,
     ));
 
-    // pipe between internal socket channel and websocket
+    // Pipe between internal socket channel and websocket, in a task of its own: this one, which
+    // ran the handshake, is as large as its largest state (the upgrade's) and would be kept at
+    // that size for the whole session; it ends here instead.
+    tokio::spawn(read_until_closed(engine, socket, rx, close_code));
+    Ok(())
+}
+
+/// Reads the session's packets until the connection or the session is closed, and closes the
+/// session with the reason (and, for a bad frame, leaves the writer the close frame's status).
+async fn read_until_closed<H: EngineIoHandler, S>(
+    engine: Arc<EngineIo<H>>,
+    socket: Arc<Socket<H::Data>>,
+    rx: SplitStream<WebSocketStream<S>>,
+    close_code: Arc<AtomicU16>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     match forward_to_handler(&engine, rx, &socket)
         .with_cancellation_token(&socket.cancellation_token)
         .await
@@ -211,7 +228,6 @@ where
             tracing::debug!(sid = %socket.id, "socket is closing");
         }
     }
-    Ok(())
 }
 
 /// The status of the close frame for an error reading the WebSocket, as the `ws` package (Node)
@@ -718,6 +734,38 @@ mod tests {
         })
         .await
         .expect("the connection should be dropped");
+    }
+
+    /// The task that ran the handshake must not live (at its size) for the whole session: the
+    /// session's packets are read by a task of its own.
+    #[tokio::test]
+    async fn on_init_returns_once_the_session_is_open_and_the_session_is_still_read() {
+        let engine = Arc::new(EngineIo::new(
+            Arc::new(StubHandler),
+            EngineIoConfig::default(),
+        ));
+        let (server, client) = tokio::io::duplex(1024);
+        let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+        let parts = Request::<()>::default().into_parts().0;
+        let init = on_init(engine.clone(), server, ProtocolVersion::V4, None, parts);
+        tokio::time::timeout(TIMEOUT, init)
+            .await
+            .expect("on_init should return once the session is open")
+            .unwrap();
+
+        let open = client.next().await.unwrap().unwrap().into_text().unwrap();
+        let open: serde_json::Value = serde_json::from_str(&open[1..]).unwrap();
+        let sid: Sid = open["sid"].as_str().unwrap().parse().unwrap();
+        assert!(engine.get_socket(sid).is_some());
+
+        client.send(Message::text("1")).await.unwrap();
+        tokio::time::timeout(TIMEOUT, async {
+            while engine.get_socket(sid).is_some() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .expect("the close packet should be read and close the session");
     }
 
     /// A polling request can still hold the lock at the end of an upgrade.
