@@ -54,7 +54,10 @@ const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// Clients send pongs, CONNECT packets and `echo` events: small frames, small buffers.
 const MAX_CLIENT_MESSAGE: usize = 8 * 1024;
-const WS_READ_BUFFER: usize = 1024;
+/// tungstenite's read buffer, allocated per WebSocket for the session's life. Clients send
+/// pongs, CONNECTs and small events, which fit; a larger message grows the buffer as it comes
+/// and is read in chunks of this size (more reads for it; the limit stays MAX_CLIENT_MESSAGE).
+const WS_READ_BUFFER: usize = 128;
 
 /// Binary attachments one packet may declare, and their total size. sio-auth reads one client
 /// event, `echo` (repeated in its ack); any other binary event is only ever dropped once
@@ -149,7 +152,7 @@ async fn serve<A: ServeAdapter>(
         // (vendor/engineioxide, patch 5).
         .ping_interval(args.ping_interval)
         .ping_timeout(args.ping_timeout)
-        // tungstenite's read buffer is allocated per WebSocket; 1 KiB saves ~3 KB a socket.
+        // tungstenite's read buffer is allocated per WebSocket (128 KiB by default).
         .ws_read_buffer_size(WS_READ_BUFFER)
         .max_payload(MAX_CLIENT_MESSAGE as u64)
         .ws_max_message_size(MAX_CLIENT_MESSAGE)
