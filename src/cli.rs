@@ -810,17 +810,12 @@ fn parse_cluster_name(name: &str) -> Result<String, String> {
     }
 }
 
-/// A namespace a cluster can carry: socketioxide's Redis adapter names its channels
-/// `PREFIX-request#NS#`, so a `#` in NS is refused.
+/// A namespace a cluster can carry ([`crate::serve::cluster::unfit_namespace`]).
 fn parse_cluster_namespace(ns: &str) -> Result<String, String> {
     let ns = parse_namespace(ns)?;
-    if ns.contains('#') {
-        Err(
-            "a cluster's namespace has no '#' (the Redis adapter's channel names use it)"
-                .to_owned(),
-        )
-    } else {
-        Ok(ns)
+    match crate::serve::cluster::unfit_namespace(&ns) {
+        Some(why) => Err(why.to_owned()),
+        None => Ok(ns),
     }
 }
 

@@ -29,6 +29,13 @@ pub(crate) fn request_channel(name: &str, ns: &str) -> String {
     format!("{name}-request#{ns}#")
 }
 
+/// Why a namespace cannot be carried by a cluster: socketioxide-redis names its channels
+/// `PREFIX-request#NS#` and refuses a `#` in NS. `None` when it can.
+pub(crate) fn unfit_namespace(ns: &str) -> Option<&'static str> {
+    ns.contains('#')
+        .then_some("a cluster's namespace has no '#' (the Redis adapter's channel names use it)")
+}
+
 /// The room every authorized socket joins in a cluster: `session:<sid>`.
 pub(crate) fn session_room(sid: &str) -> String {
     format!("session:{sid}")

@@ -72,14 +72,14 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
     let cluster = match (&args.store, &args.cluster) {
         (_, None) => None,
         (store::StoreUrl::Redis(url), Some(name)) => {
-            if let Some(ns) = args.namespaces.iter().find(|ns| ns.path.contains('#')) {
+            if let Some((ns, why)) = args
+                .namespaces
+                .iter()
+                .find_map(|ns| Some((&ns.path, cluster::unfit_namespace(&ns.path)?)))
+            {
                 return Err(crate::exit::failure(
                     Exit::Usage,
-                    anyhow::anyhow!(
-                        "--namespace {}: a cluster's namespace has no '#' (the Redis adapter's \
-                         channel names use it)",
-                        ns.path
-                    ),
+                    anyhow::anyhow!("--namespace {ns}: {why}"),
                 ));
             }
             Some((url.clone(), name.clone()))
