@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::HeaderMap;
-use sio_auth::cookie::{SameSite, SetCookie, new_sid};
+use sio_auth::cookie::{InvalidAttribute, SameSite, SetCookie, new_sid};
 use warp::Filter;
 use warp::http::{Response, StatusCode, header};
 
@@ -158,11 +158,13 @@ async fn roll(auth: &Authorizer, sid: &str) -> Option<(SetCookie, SystemTime)> {
             return None;
         }
     };
-    let cookie = SetCookie::new(&auth.cookie_name, &auth.keyring.sign(sid))
-        .ok()?
-        .same_site(SameSite::Lax)
-        .expires(rolled);
+    let cookie = session_cookie(auth, sid).ok()?.expires(rolled);
     Some((cookie, rolled))
+}
+
+/// The cookie of session `sid` as `GET /` sends it (SameSite=Lax; Expires is the caller's).
+fn session_cookie(auth: &Authorizer, sid: &str) -> Result<SetCookie, InvalidAttribute> {
+    Ok(SetCookie::new(&auth.cookie_name, &auth.keyring.sign(sid))?.same_site(SameSite::Lax))
 }
 
 /// The page with its session filled in: the short sid of the logs (the cookie is HttpOnly, and
@@ -199,9 +201,7 @@ async fn issue_session(auth: &Authorizer) -> Result<Issued, Response<String>> {
         tracing::debug!(%e, "cannot store a new session");
         return Err(text(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE));
     }
-    let cookie = SetCookie::new(&auth.cookie_name, &auth.keyring.sign(&sid))
-        .map_err(|e| cannot_issue(e.into()))?
-        .same_site(SameSite::Lax);
+    let cookie = session_cookie(auth, &sid).map_err(|e| cannot_issue(e.into()))?;
     let cookie = match auth.max_age {
         Some(age) => cookie.max_age(age, now),
         None => cookie,
