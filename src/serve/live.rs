@@ -210,14 +210,15 @@ impl LiveSessions {
                 return;
             }
             tracked.expires = session.expires();
-            let cut: Vec<(Held, String)> = tracked
-                .sockets
-                .extract_if(.., |held| unmet(&held.rules, session).is_some())
-                .map(|held| {
-                    let why = unmet(&held.rules, session).unwrap_or_default();
-                    (held, why)
-                })
-                .collect();
+            // Each socket's rules checked once; the refusal kept for the cut ones.
+            let mut cut = Vec::new();
+            let mut i = 0;
+            while i < tracked.sockets.len() {
+                match unmet(&tracked.sockets[i].rules, session) {
+                    Some(why) => cut.push((tracked.sockets.remove(i), why)),
+                    None => i += 1,
+                }
+            }
             if tracked.sockets.is_empty() {
                 sessions.remove(sid);
             }
