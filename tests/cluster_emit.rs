@@ -317,43 +317,35 @@ fn emit_and_cluster_refuse_bad_input_with_one_line_and_the_right_code() {
         // Informative only: the machine may be loaded.
         eprintln!("emit to a closed port gave up after {:?}", start.elapsed());
     }
-    // serve --cluster needs a shared store.
-    let out = sb
-        .cmd()
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--secret",
-            SECRET,
-            "--cluster",
-        ])
-        .timeout(Duration::from_secs(20))
-        .output()
-        .expect("serve runs");
-    assert_eq!(out.status.code(), Some(2));
+    // serve --cluster needs a shared store, and one that answers.
+    let serve_fails = |extra: &[&str]| {
+        let out = sb
+            .cmd()
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--secret",
+                SECRET,
+                "--cluster",
+            ])
+            .args(extra)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .expect("serve runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, said) = serve_fails(&[]);
+    assert_eq!(code, Some(2), "{said}");
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--cluster needs the sessions in Redis"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        said.contains("--cluster needs the sessions in Redis"),
+        "{said}"
     );
-    let out = sb
-        .cmd()
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--secret",
-            SECRET,
-            "--store",
-            &closed,
-        ])
-        .args(["--cluster"])
-        .timeout(Duration::from_secs(20))
-        .output()
-        .expect("serve runs");
-    assert_eq!(out.status.code(), Some(3));
-    let said = String::from_utf8_lossy(&out.stderr);
+    let (code, said) = serve_fails(&["--store", &closed]);
+    assert_eq!(code, Some(3), "{said}");
     assert!(said.contains("cannot join the cluster"), "{said}");
     assert!(!said.contains("hunter2"), "{said}");
 }
